@@ -1,0 +1,16 @@
+"""Everything under /api/v1/. Each app adds its own `api_urls` module here."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from socialco.api import ApiRootView
+
+# Endpoints listed by the API root.
+endpoint_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
+    path("", include(endpoint_patterns)),
+]

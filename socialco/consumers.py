@@ -1,0 +1,79 @@
+"""The per-tab WebSocket at /ws/. Thin: decode and validate a frame, then dispatch it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from socialco.realtime import MAX_FRAME_BYTES, FrameError, handler_for, session_group, user_group
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        await self.join(user_group(user.pk))
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            await self.join(session_group(session.session_key))
+        await self.accept()
+
+    async def join(self, group: str) -> None:
+        """Join a channel-layer group; left automatically on disconnect."""
+        if group not in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+
+    async def leave(self, group: str) -> None:
+        if group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined.remove(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        ref = None
+        try:
+            if bytes_data is not None:
+                raise FrameError("bad_frame", "Frames must be JSON text, not binary.")
+            if len(text_data.encode()) > MAX_FRAME_BYTES:
+                raise FrameError("frame_too_large", f"Frames may be at most {MAX_FRAME_BYTES} bytes.")
+            try:
+                frame = json.loads(text_data)
+            except ValueError:
+                raise FrameError("bad_json", "The frame is not valid JSON.") from None
+            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                raise FrameError("bad_frame", 'A frame is a JSON object with a "type".')
+            ref = frame.get("ref")
+            if frame["type"] == "ping":
+                await self.send_event({"type": "pong", "ref": ref})
+                return
+            handler = handler_for(frame["type"])
+            if handler is None:
+                raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
+            await handler(self, frame)
+        except FrameError as exc:
+            await self.send_event({"type": "error", "code": exc.code, "message": exc.message, "ref": ref})
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(event, separators=(",", ":"), default=str))
+
+    # Channel-layer message handlers -------------------------------------------------------
+    async def server_event(self, message: dict[str, Any]) -> None:
+        await self.send_event(message["event"])
+
+    async def socket_close(self, message: dict[str, Any]) -> None:
+        await self.close(code=message.get("code", 4001))

@@ -1,0 +1,80 @@
+"""The one WebSocket every live feature shares: group names, frame handlers, sending on commit.
+
+Protocol: docs/realtime.md. Apps add client frame types with `@frame_handler("type")` (in
+their AppConfig.ready) and push server events with `send_to_user_on_commit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from socialco.consumers import RealtimeConsumer
+
+# The largest client frame the server reads, in bytes.
+MAX_FRAME_BYTES = 64 * 1024
+
+FrameHandler = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[None]]
+_handlers: dict[str, FrameHandler] = {}
+
+
+class FrameError(Exception):
+    """A client frame was refused; the consumer answers with an `error` frame and stays open."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def frame_handler(frame_type: str) -> Callable[[FrameHandler], FrameHandler]:
+    """Register the coroutine that handles client frames of `frame_type`."""
+
+    def register(func: FrameHandler) -> FrameHandler:
+        if frame_type in _handlers and _handlers[frame_type] is not func:
+            raise ValueError(f"a handler for {frame_type!r} is already registered")
+        _handlers[frame_type] = func
+        return func
+
+    return register
+
+
+def handler_for(frame_type: str) -> FrameHandler | None:
+    return _handlers.get(frame_type)
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group every socket of one user joins."""
+    return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The group of the sockets opened by one login session (closed on logout)."""
+    return f"session.{session_key}"
+
+
+def send_to_group(group: str, event: dict[str, Any]) -> None:
+    """Send a server event to a channel-layer group now (outside any transaction)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, {"type": "server.event", "event": event})
+
+
+def send_to_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
+    """Deliver `event` to every open socket of the user once the current transaction commits.
+
+    The caller must already have checked that the user may see what the event carries.
+    """
+    transaction.on_commit(lambda: send_to_group(user_group(user_id), event))
+
+
+def close_group_sockets(group: str, code: int = 4001) -> None:
+    """Ask every socket in `group` to close (logout, deactivation)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, {"type": "socket.close", "code": code})
