@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -217,6 +219,16 @@ class Command(BaseCommand):
         moderators, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
         hr.groups.add(moderators)
         people += [admin, hr]
+
+        # Each app adds its own demo content in `<app>/demo.py`: seed(*, people, rng, stdout).
+        for app_config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{app_config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app_config.name}.demo":
+                    raise
+                continue
+            module.seed(people=people, rng=random.Random(f"{app_config.name}-2026"), stdout=self.stdout)
 
         self.stdout.write(self.style.SUCCESS(f"Demo company ready: {len(people)} staff."))
         if not options["quiet_logins"]:
