@@ -16,7 +16,9 @@ class PreferencesForm(forms.Form):
 
     digest_period = forms.ChoiceField(label=_("E-mail digest"), choices=DigestPeriod.choices)
 
-    def __init__(self, *args, preferences: list[KindPreference], digest_period: DigestPeriod, **kwargs) -> None:
+    def __init__(
+        self, *args, preferences: list[KindPreference], digest_period: DigestPeriod, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.preferences = preferences
         for preference in preferences:

@@ -83,7 +83,8 @@ def notification_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = services.notification_mark_read(user=request.user, notification_id=pk)
     if request.htmx:
         item = present(notifications_visible(user=request.user).filter(pk=notification.pk))[0]
-        return _count_trigger(render(request, "notifications/partials/item.html", {"item": item}), request.user)
+        response = render(request, "notifications/partials/item.html", {"item": item})
+        return _count_trigger(response, request.user)
     return redirect("notifications:list")
 
 
@@ -103,7 +104,10 @@ def notifications_mark_all_read(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark read and go to the target. A hidden target or someone else's notification is a 404."""
     url = services.notification_open(user=request.user, notification_id=pk)
-    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not safe:
         url = reverse("notifications:list")
     return HttpResponseRedirect(url)
 
@@ -121,7 +125,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your notification preferences are saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200)
+    status = 400 if form.errors else 200
+    return render(request, "notifications/preferences.html", {"form": form}, status=status)
 
 
 @login_not_required
