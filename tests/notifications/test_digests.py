@@ -47,6 +47,7 @@ def test_digest_lists_unread_digest_kinds_in_html_and_text():
     assert "Your daily digest: 2 new notifications" in message.subject
     assert "Ana Silva started following you" in message.body
     assert "Ben Okafor started following you" in message.body
+    assert "You get this daily digest because of your notification preferences." in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert "Ana Silva started following you" in html
