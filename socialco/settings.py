@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "groups",
     "feed",
     "messaging",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "socialco.context_processors.site",
+                "notifications.context_processors.notifications",
             ],
         },
     },

@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urls, "api"))),
+    path("notifications/", include("notifications.urls")),
 ]
