@@ -11,9 +11,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from socialco.models import SitePolicy
+from socialco.policy_views import INVITATION_SESSION_KEY
 from socialco.realtime import close_group_sockets, session_group
-
-INVITATION_SESSION_KEY = "socialco_invitation_id"
 
 
 @receiver(user_logged_out, dispatch_uid="socialco.close_sockets_on_logout")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from socialco import api_urls, views
+from socialco import api_urls, policy_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,5 +9,7 @@ urlpatterns = [
     path("guidelines/", views.guidelines, name="guidelines"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("site-logo", policy_views.company_logo, name="company_logo"),
+    path("invitations/<str:token>/", policy_views.invitation_accept, name="invitation_accept"),
     path("api/v1/", include((api_urls, "api"))),
 ]
