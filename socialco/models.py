@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -250,6 +251,8 @@ class Invitation(models.Model):
     def clean(self) -> None:
         super().clean()
         self.email = (self.email or "").strip().lower()
+        if self._state.adding and get_user_model().objects.filter(email__iexact=self.email).exists():
+            raise ValidationError({"email": _("This address already has an account.")})
 
     def is_usable(self, now=None) -> bool:
         """Sent, not yet accepted and not expired: the address may sign up."""
