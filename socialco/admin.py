@@ -82,6 +82,7 @@ class _SitePolicyFormBase(forms.ModelForm):
 
     class Meta:
         model = SitePolicy
+        widgets = {"upload_max_bytes": forms.NumberInput(attrs={"class": "vBigIntegerField"})}
         fields = [  # notification_defaults is edited through one select per kind
             "company_name",
             "logo",
