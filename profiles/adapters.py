@@ -50,6 +50,11 @@ class AccountAdapter(DefaultAccountAdapter):
         elif invitation_ever_sent(email):
             return email
         if not signup_domain_allowed(email):
+            if not policy.signup_email_domains:
+                raise forms.ValidationError(
+                    _("This address cannot be used here. Use the address your invitation was sent to."),
+                    code="domain_not_allowed",
+                )
             domains = ", ".join(f"@{d}" for d in policy.signup_email_domains)
             raise forms.ValidationError(
                 _("Only company addresses can be used here (%(domains)s).") % {"domains": domains},

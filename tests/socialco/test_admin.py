@@ -200,7 +200,7 @@ def test_the_history_is_read_only_even_for_superusers(admin_client, admin_user):
     assert admin_client.get(reverse("admin:socialco_sitepolicychange_add")).status_code == 403
     detail = reverse("admin:socialco_sitepolicychange_change", args=[change.pk])
     assert admin_client.get(detail).status_code == 200  # view only
-    admin_client.post(detail, {"field": "x", "new_value": '"C"'})
+    assert admin_client.post(detail, {"field": "x", "new_value": '"C"'}).status_code == 403
     assert (
         admin_client.get(reverse("admin:socialco_sitepolicychange_delete", args=[change.pk])).status_code
         == 403
