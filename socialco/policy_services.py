@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from socialco.models import INVITATION_VALIDITY, Invitation, SitePolicy, SitePolicyChange
 from socialco.policy import get_policy, invalidate_policy_cache, publish_policy
+from socialco.policy_values import NOTIFICATION_KINDS
 
 # Fields admins edit; `updated_at` and `id` are bookkeeping.
 EDITABLE_POLICY_FIELDS = tuple(
@@ -73,6 +74,18 @@ def record_policy_change(*, actor, field: str, old_value: Any, new_value: Any) -
     )
 
 
+def _without_retired_kinds(value: Any, *, stored: Any) -> Any:
+    """Drop entries for kinds that no longer exist but were stored earlier (after an upgrade),
+    so saving other settings never fails on them; anything new still goes to validation."""
+    if not isinstance(value, dict) or not isinstance(stored, dict):
+        return value
+    return {
+        kind: delivery
+        for kind, delivery in value.items()
+        if kind in NOTIFICATION_KINDS or stored.get(kind, object()) != delivery
+    }
+
+
 @transaction.atomic
 def site_policy_save(*, policy: SitePolicy, actor) -> list[SitePolicyChange]:
     """Validate and save `policy` (already carrying the new values), recording each change.
@@ -83,6 +96,10 @@ def site_policy_save(*, policy: SitePolicy, actor) -> list[SitePolicyChange]:
     """
     policy.pk = SitePolicy.SINGLETON_PK
     before = SitePolicy.objects.select_for_update().filter(pk=policy.pk).first()
+    if before is not None:
+        policy.notification_defaults = _without_retired_kinds(
+            policy.notification_defaults, stored=before.notification_defaults
+        )
     policy.full_clean()
     policy.save()
     return [

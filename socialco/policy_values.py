@@ -21,44 +21,46 @@ from django.utils.translation import ngettext
 # --- Notification kinds and how each may be delivered ----------------------------------------
 
 #: Every kind of notification the product sends, with the label people see in preferences.
+#: The keys are the values of `notifications.kinds.Kind`; keep the two lists equal.
 NOTIFICATION_KINDS: dict[str, Any] = {
-    "mention": _("Someone mentions me"),
-    "reply": _("A reply to my post or comment"),
+    "mention": _("Mentions of me"),
+    "reply": _("Replies to my posts and comments"),
+    "answer": _("Answers to my questions"),
+    "answer_accepted": _("My answer accepted"),
+    "expert_request": _("Requests for my help"),
+    "new_follower": _("New followers"),
+    "group_join_request": _("Requests to join groups I manage"),
+    "group_request_decided": _("Decisions on my requests to join"),
+    "group_invitation": _("Group invitations"),
+    "must_read_announcement": _("Must-read announcements"),
+    "moderation_decision": _("Moderation decisions about my content or account"),
     "reaction": _("Reactions to my posts and comments"),
-    "answer": _("An answer to my question"),
-    "answer_accepted": _("My answer is accepted"),
-    "expert_request": _("Someone asks me for help with a question"),
-    "new_follower": _("Someone follows me"),
-    "group_join_request": _("Someone asks to join a group I manage"),
-    "group_request_decided": _("My request to join a group is approved or denied"),
-    "group_invitation": _("I am invited to a group"),
-    "announcement": _("A must-read announcement"),
-    "moderation": _("A moderation decision about my content or account"),
 }
 
-#: How one kind reaches a person: off, in the app only, e-mail at once, or in the digest.
-#: "email" and "digest" also show the notification in the app.
+#: How one kind reaches a person (the values of `notifications.kinds.Delivery`).
+#: Every choice but "off" also shows the notification in the app.
 NOTIFICATION_DELIVERIES: dict[str, Any] = {
-    "off": _("Off"),
     "in_app": _("In the app only"),
     "email": _("E-mail at once"),
     "digest": _("In the e-mail digest"),
+    "off": _("Off"),
 }
 
-#: What a new installation starts with (admins change it in the site policy).
+#: What a new installation starts with (the notifications app's built-in defaults);
+#: admins change it in the site policy.
 DEFAULT_NOTIFICATION_PREFERENCES: dict[str, str] = {
     "mention": "email",
-    "reply": "email",
-    "reaction": "digest",
+    "reply": "in_app",
     "answer": "email",
     "answer_accepted": "in_app",
     "expert_request": "email",
-    "new_follower": "in_app",
+    "new_follower": "digest",
     "group_join_request": "email",
     "group_request_decided": "email",
     "group_invitation": "email",
-    "announcement": "email",
-    "moderation": "email",
+    "must_read_announcement": "email",
+    "moderation_decision": "email",
+    "reaction": "digest",
 }
 
 

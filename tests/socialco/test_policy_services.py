@@ -122,3 +122,26 @@ def test_singleton_constraint_refuses_a_second_row():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SitePolicy.objects.create(pk=2, **SitePolicy.defaults_from_settings())
+
+
+def test_kinds_stored_before_an_upgrade_do_not_block_saving(staff_user):
+    SitePolicy.objects.update(notification_defaults={"mention": "off", "retired_kind": "email"})
+    site_policy_update(actor=staff_user, company_name="Globex")
+    policy = SitePolicy.objects.get()
+    assert policy.notification_defaults == {"mention": "off"}
+    assert get_policy().notification_defaults["mention"] == "off"
+
+
+def test_policy_notification_kinds_match_the_notifications_app():
+    kinds = pytest.importorskip("notifications.kinds")
+    from socialco.policy_values import (
+        DEFAULT_NOTIFICATION_PREFERENCES,
+        NOTIFICATION_DELIVERIES,
+        NOTIFICATION_KINDS,
+    )
+
+    assert set(NOTIFICATION_KINDS) == {k.value for k in kinds.Kind}
+    assert set(NOTIFICATION_DELIVERIES) == {d.value for d in kinds.Delivery}
+    assert {
+        k.value: s.default_delivery.value for k, s in kinds.KIND_SPECS.items()
+    } == DEFAULT_NOTIFICATION_PREFERENCES
