@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
@@ -102,7 +103,14 @@ def user_upsert_verified(
     return user
 
 
-ORG_FIELDS = ("display_name", "title", "department", "location", "start_date", "manager", "is_active")
+class _Unchanged:
+    """Marker: leave this org field as it is."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
 
 
 @transaction.atomic
@@ -110,17 +118,18 @@ def user_org_upsert(
     *,
     email: str,
     display_name: str,
-    title: str = "",
-    department_name: str = "",
-    location: str = "",
-    start_date: date | None = None,
-    is_active: bool | None = None,
+    title: str = UNCHANGED,
+    department_name: str = UNCHANGED,
+    location: str = UNCHANGED,
+    start_date: date | None = UNCHANGED,
+    is_active: bool = UNCHANGED,
 ) -> tuple[User, bool, bool]:
     """Create or update a person's org fields from HR data; the manager is set separately.
 
-    A new person gets an unusable password (they set one with "forgot password") and a
-    verified address. Fields the person edits themselves are never touched. Returns
-    (user, created, changed); nothing is written when nothing changed.
+    Arguments left UNCHANGED keep their value ("" or None clears one). A new person gets an
+    unusable password (they set one with "forgot password") and a verified address. Fields
+    people edit themselves are never touched. Returns (user, created, changed); nothing is
+    written when nothing changed. Raises ValidationError.
     """
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email=email).first()
@@ -128,15 +137,17 @@ def user_org_upsert(
     if created:
         user = User(email=email)
         user.set_unusable_password()
-    department = department_get_or_create(name=department_name) if department_name.strip() else None
-    wanted = {
-        "display_name": " ".join(display_name.split()),
-        "title": " ".join(title.split()),
-        "department_id": department.pk if department else None,
-        "location": " ".join(location.split()),
-        "start_date": start_date,
-    }
-    if is_active is not None:
+    wanted: dict[str, Any] = {"display_name": " ".join(display_name.split())}
+    if title is not UNCHANGED:
+        wanted["title"] = " ".join(title.split())
+    if department_name is not UNCHANGED:
+        department = department_get_or_create(name=department_name) if department_name.strip() else None
+        wanted["department_id"] = department.pk if department else None
+    if location is not UNCHANGED:
+        wanted["location"] = " ".join(location.split())
+    if start_date is not UNCHANGED:
+        wanted["start_date"] = start_date
+    if is_active is not UNCHANGED:
         wanted["is_active"] = is_active
     changed = created or any(getattr(user, field) != value for field, value in wanted.items())
     if changed:
