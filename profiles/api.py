@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -191,13 +192,13 @@ class MeSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False)
     time_zone = serializers.CharField(max_length=64, allow_blank=True, required=False)
     bio = serializers.CharField(max_length=2000, allow_blank=True, required=False, trim_whitespace=False)
-    skills = SkillListField(required=False)
-    ask_me_about = SkillListField(required=False)
+    skills = SkillListField(required=False, write_only=True)
+    ask_me_about = SkillListField(required=False, write_only=True)
 
     def to_representation(self, user: User) -> dict:
         data = super().to_representation(user)
-        data["skills"] = [s.name for s in user.skills.order_by("name")]
-        data["ask_me_about"] = [s.name for s in user.ask_me_about.order_by("name")]
+        data["skills"] = [s.name for s in user.skills.order_by(Lower("name"))]
+        data["ask_me_about"] = [s.name for s in user.ask_me_about.order_by(Lower("name"))]
         return data
 
     def validate(self, attrs: dict) -> dict:

@@ -125,7 +125,7 @@ class Skill(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [models.functions.Lower("name")]
         verbose_name = _("skill")
         verbose_name_plural = _("skills")
         constraints = [

@@ -79,8 +79,15 @@ def direct_reports(viewer: User, person: User) -> QuerySet[User]:
 
 
 def top_of_company(viewer: User) -> QuerySet[User]:
-    """Active people with no manager (usually one: the chief executive)."""
-    return filter_visible_people(viewer).filter(manager__isnull=True).order_by("display_name", "id")
+    """Active people with no manager, the one heading most people first (the chief executive;
+    people not yet placed in the chart also have no manager)."""
+    return (
+        filter_visible_people(viewer)
+        .filter(manager__isnull=True)
+        .select_related("department")
+        .annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
+        .order_by("-report_count", "display_name", "id")
+    )
 
 
 # --- Directory and search -------------------------------------------------------------------
@@ -167,7 +174,7 @@ def people_search(viewer: User, filters: DirectoryFilters) -> QuerySet[User]:
 
 
 def _skills_prefetch() -> Prefetch:
-    return Prefetch("skills", queryset=Skill.objects.order_by("name"))
+    return Prefetch("skills", queryset=Skill.objects.order_by(Lower("name")))
 
 
 def directory_filter_options(viewer: User) -> dict:
@@ -178,7 +185,7 @@ def directory_filter_options(viewer: User) -> dict:
     skills = (
         Skill.objects.annotate(n=Count("people", filter=Q(people__is_active=True)))
         .filter(n__gt=0)
-        .order_by("name")
+        .order_by(Lower("name"))
     )
     return {"departments": list(departments), "locations": list(locations), "skills": list(skills)}
 
@@ -205,12 +212,12 @@ def profile_skills(viewer: User, person: User) -> list[SkillOnProfile]:
             0,
         ),
         endorsed_by_viewer=Exists(endorsements.filter(endorser_id=viewer.pk)),
-    ).order_by("-endorsement_count", "name")
+    ).order_by("-endorsement_count", Lower("name"))
     return [SkillOnProfile(s, s.endorsement_count, s.endorsed_by_viewer) for s in skills]
 
 
 def profile_topics(person: User) -> list[Skill]:
-    return list(person.ask_me_about.order_by("name"))
+    return list(person.ask_me_about.order_by(Lower("name")))
 
 
 def follow_counts(person: User) -> dict[str, int]:
@@ -315,6 +322,6 @@ def skill_suggestions(prefix: str, *, exclude: set[str] = frozenset(), limit: in
             usage=usage,
             starts=Case(When(name__istartswith=prefix, then=Value(1)), default=Value(0)),
         )
-        .order_by("-starts", "-usage", "name")
+        .order_by("-starts", "-usage", Lower("name"))
     )
     return [s for s in qs[: limit + len(exclude)] if s.name.casefold() not in exclude][:limit]

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -175,8 +176,8 @@ def edit(request: HttpRequest) -> HttpResponse:
     else:
         initial = ProfileForm.initial_for(
             user,
-            skills=[s.name for s in user.skills.order_by("name")],
-            topics=[s.name for s in user.ask_me_about.order_by("name")],
+            skills=[s.name for s in user.skills.order_by(Lower("name"))],
+            topics=[s.name for s in user.ask_me_about.order_by(Lower("name"))],
         )
         form = ProfileForm(initial=initial)
     person = User.objects.select_related("department", "manager").get(pk=user.pk)
