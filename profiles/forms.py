@@ -4,6 +4,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,8 @@ class SkillListField(forms.CharField):
 class ProfileForm(forms.Form):
     """What a person edits on their own profile. Org fields are deliberately absent."""
 
+    label_suffix = ""
+
     pronouns = forms.CharField(
         label=_("Pronouns"),
         required=False,
@@ -97,10 +100,10 @@ class ProfileForm(forms.Form):
         help_text=_("Topics you are happy to answer questions on. Comma-separated."),
     )
     avatar = forms.FileField(
-        label=_("Photo"),
+        label=_("Upload a new photo"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
-        help_text=_("JPEG, PNG, WebP or GIF, up to %(mb)s MB. Location and camera data are removed."),
+        help_text=_("JPEG, PNG, WebP or GIF, up to %(size)s. Location and camera data are removed."),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my photo"), required=False)
 
@@ -108,7 +111,7 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.processed_avatar = None
         self.fields["avatar"].help_text = self.fields["avatar"].help_text % {
-            "mb": f"{settings.UPLOAD_MAX_BYTES / 1_000_000:g}"
+            "size": filesizeformat(settings.UPLOAD_MAX_BYTES)
         }
 
     @classmethod

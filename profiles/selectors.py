@@ -311,13 +311,14 @@ def advisors_on(viewer: User, skill: Skill) -> QuerySet[User]:
 
 
 def skill_suggestions(prefix: str, *, exclude: set[str] = frozenset(), limit: int = 8) -> list[Skill]:
-    """Existing skills and topics starting with (then containing) `prefix`, most used first."""
+    """Existing skills and topics whose name (then one of its words) starts with `prefix`,
+    most used first."""
     prefix = " ".join(prefix.split())
     if not prefix:
         return []
     usage = Count("people", distinct=True) + Count("advisors", distinct=True)
     qs = (
-        Skill.objects.filter(name__icontains=prefix)
+        Skill.objects.filter(Q(name__istartswith=prefix) | Q(name__icontains=f" {prefix}"))
         .annotate(
             usage=usage,
             starts=Case(When(name__istartswith=prefix, then=Value(1)), default=Value(0)),

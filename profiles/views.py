@@ -7,6 +7,7 @@ htmx requests get the partial under templates/profiles/partials/.
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from profiles import selectors, services
 from profiles.forms import ProfileForm
@@ -98,7 +100,10 @@ def directory(request: HttpRequest) -> HttpResponse:
     query_without_page.pop("page", None)
     context = {"filters": filters, "page": page, "query_string": query_without_page.urlencode()}
     if _is_partial(request, "directory-results"):
-        return render(request, "profiles/partials/directory_results.html", context)
+        response = render(request, "profiles/partials/directory_results.html", context)
+        # The address bar shows only the filters in use, not every empty form field.
+        clean = {k: v for k, v in request.GET.items() if v.strip()}
+        return push_url(response, f"{request.path}?{urlencode(clean)}" if clean else request.path)
     context["options"] = selectors.directory_filter_options(request.user)
     return render(request, "profiles/directory.html", context)
 
@@ -220,6 +225,7 @@ def _follow_button(request: HttpRequest, person: User) -> HttpResponse:
         "can_follow": can_follow(request.user, person),
         "is_following": selectors.is_following(request.user, person),
         "counts": selectors.follow_counts(person),
+        "oob": True,  # the follower count next to the button is refreshed too
     }
     return render(request, "profiles/partials/follow_button.html", context)
 

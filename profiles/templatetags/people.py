@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
+LAZY_IMG = '<img class="{}" src="{}?v={}" alt="" loading="lazy" decoding="async">'
 AVATAR_SIZES = {"sm": ("avatar-sm", "small"), "md": ("", "small"), "lg": ("avatar-lg", "large")}
 
 
@@ -38,12 +39,9 @@ def avatar(person, size: str = "md") -> str:
         return format_html('<span class="{}" aria-hidden="true">?</span>', classes)
     if person.avatar_small:
         url = reverse("profiles:avatar", kwargs={"person_id": person.pk, "size": stored})
-        return format_html(
-            '<img class="{}" src="{}?v={}" alt="" loading="lazy" decoding="async">',
-            classes,
-            url,
-            person.avatar_version,
-        )
+        # The large photo is the page's main image: no lazy loading for it.
+        html = '<img class="{}" src="{}?v={}" alt="">' if size == "lg" else LAZY_IMG
+        return format_html(html, classes, url, person.avatar_version)
     return format_html('<span class="{}" aria-hidden="true">{}</span>', classes, initials(str(person)))
 
 

@@ -52,6 +52,15 @@ def test_directory_search_ranks_and_htmx_gets_only_the_results(logged_in_client)
     assert "2 people" in html
 
 
+def test_directory_live_results_push_a_clean_address(logged_in_client):
+    response = logged_in_client.get(
+        "/people/?q=ana&department=&location=&skill=",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="directory-results",
+    )
+    assert response["HX-Push-Url"] == "/people/?q=ana"
+
+
 def test_directory_paginates_and_keeps_the_query(logged_in_client):
     for i in range(30):
         make_person(display_name=f"Tester {i:02d}", title="QA")
@@ -341,6 +350,8 @@ def test_follow_and_unfollow_through_htmx_and_plain_posts(logged_in_client, user
     response = logged_in_client.post(f"/people/{other_user.pk}/follow/", HTTP_HX_REQUEST="true")
     assert 'id="follow-box"' in response.text
     assert "Following" in response.text
+    assert 'id="follow-counts" class="profile-follow-counts small" hx-swap-oob="true"' in response.text
+    assert "<strong>1</strong> follower" in response.text
     assert Follow.objects.filter(follower=user, followed=other_user).exists()
     response = logged_in_client.post(f"/people/{other_user.pk}/unfollow/")
     assert response.status_code == 302
