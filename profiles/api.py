@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -205,7 +206,7 @@ class MeSerializer(serializers.Serializer):
         refused = sorted(set(self.initial_data) - set(self.WRITABLE))
         if refused:
             raise serializers.ValidationError(
-                {name: ["This field cannot be changed here."] for name in refused}
+                {name: [_("This field cannot be changed here.")] for name in refused}
             )
         return attrs
 
@@ -339,7 +340,7 @@ class MeAvatarView(APIView):
     def put(self, request: Request) -> Response:
         upload = request.FILES.get("avatar")
         if upload is None:
-            raise ApiValidationError({"avatar": ["Send the image as multipart form field “avatar”."]})
+            raise ApiValidationError({"avatar": [_("Send the image as multipart form field “avatar”.")]})
         try:
             consume(action="avatar", user_id=request.user.pk)
         except RateLimited as exc:

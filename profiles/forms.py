@@ -60,8 +60,6 @@ class SkillListField(forms.CharField):
 class ProfileForm(forms.Form):
     """What a person edits on their own profile. Org fields are deliberately absent."""
 
-    label_suffix = ""
-
     pronouns = forms.CharField(
         label=_("Pronouns"),
         required=False,
@@ -108,8 +106,14 @@ class ProfileForm(forms.Form):
     remove_avatar = forms.BooleanField(label=_("Remove my photo"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.processed_avatar = None
+        current = self.data.get("time_zone") if self.is_bound else self.initial.get("time_zone")
+        choices = self.fields["time_zone"].choices
+        if current and current not in {value for value, _label in choices}:
+            # A valid zone set elsewhere (API, admin) stays selectable instead of being reset.
+            self.fields["time_zone"].choices = [*choices, (current, current)]
         self.fields["avatar"].help_text = self.fields["avatar"].help_text % {
             "size": filesizeformat(settings.UPLOAD_MAX_BYTES)
         }

@@ -82,6 +82,14 @@ def can_endorse(viewer: User, person: User) -> bool:
     return _active(viewer) and person.is_active and viewer.pk != person.pk
 
 
+def check_endorse_permission(viewer: User, *, person_id: int) -> User:
+    """An active colleague other than the viewer, whose skills the viewer may endorse; else Http404."""
+    person = filter_visible_people(viewer).filter(pk=person_id).first()
+    if person is None or not can_endorse(viewer, person):
+        raise Http404
+    return person
+
+
 def can_message(viewer: User, person: User) -> bool:
     """Whether a direct chat may be started (the view also needs the chat app installed)."""
     return _active(viewer) and person.is_active and viewer.pk != person.pk

@@ -31,6 +31,7 @@ from profiles.permissions import (
     can_follow,
     can_message,
     can_view_contact_details,
+    check_endorse_permission,
     check_follow_permission,
     check_view_profile_permission,
 )
@@ -316,7 +317,7 @@ def _endorse_chip(request: HttpRequest, person: User, slug: str) -> HttpResponse
 
 @require_POST
 def endorse(request: HttpRequest, person_id: int, slug: str) -> HttpResponse:
-    person = check_follow_permission(request.user, person_id=person_id)
+    person = check_endorse_permission(request.user, person_id=person_id)
     skill = person.skills.filter(slug=slug).first()
     if skill is None:
         raise Http404

@@ -219,6 +219,15 @@ def test_edit_page_shows_current_values_and_org_fields_read_only(logged_in_clien
     _no_inline_code(html)
 
 
+def test_edit_keeps_a_valid_time_zone_that_is_not_in_the_usual_list(logged_in_client, user):
+    profile_update(user=user, time_zone="Etc/GMT+1")
+    html = logged_in_client.get("/people/me/edit/").text
+    assert '<option value="Etc/GMT+1" selected>' in html
+    logged_in_client.post("/people/me/edit/", {"time_zone": "Etc/GMT+1"})
+    user.refresh_from_db()
+    assert user.time_zone == "Etc/GMT+1"
+
+
 def test_edit_saves_own_fields_and_ignores_org_fields(logged_in_client, user):
     boss = UserFactory()
     response = logged_in_client.post(
