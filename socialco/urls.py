@@ -9,5 +9,6 @@ urlpatterns = [
     path("guidelines/", views.guidelines, name="guidelines"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("groups/", include("groups.urls")),
     path("api/v1/", include((api_urls, "api"))),
 ]
