@@ -86,3 +86,15 @@ def request_to_join(group: Group, user=None, message: str = ""):
     from groups.services import join_request_create
 
     return join_request_create(actor=user or UserFactory(), group=group, message=message)
+
+
+def png_upload(size=(60, 40), name="image.png"):
+    """A small, real PNG as an uploaded file."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
