@@ -164,7 +164,8 @@ def seed(*, people: list[User], rng: random.Random, stdout) -> None:
             services.membership_set_role(actor=owner, membership=admin_membership, role=Membership.Role.ADMIN)
         if spec.visibility == PRIVATE:
             for person, message in zip(requesters, request_messages, strict=True):
-                if not JoinRequest.objects.filter(group=group, user=person).exists():
+                asked = JoinRequest.objects.filter(group=group, user=person).exists()
+                if not asked and not group.memberships.filter(user=person).exists():
                     services.join_request_create(actor=person, group=group, message=message)
         invited = Invitation.objects.filter(group=group, invitee=invitee).exists()
         if spec.visibility != OPEN and not invited and not group.memberships.filter(user=invitee).exists():

@@ -4,15 +4,17 @@
  *   (group.subscribe, docs/realtime.md) on every (re)connect, and again when the server says
  *   the group's access changed. Live frames are re-dispatched on the slot element as
  *   "socialco:group-event" DOM events for the feed to render.
- * - A refused htmx action answers 4xx with HX-Retarget pointing at #group-feedback: swap it
- *   in so the person reads why, instead of nothing happening.
+ * - A refused htmx action answers 4xx with HX-Retarget pointing at #group-feedback, and a
+ *   form with errors answers 400 with itself re-rendered: swap both in so the person reads
+ *   why, instead of nothing happening.
  */
 (function () {
   "use strict";
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     const xhr = event.detail.xhr;
-    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Retarget")) {
+    const refused = xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Retarget");
+    if (refused || xhr.status === 400) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

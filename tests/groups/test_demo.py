@@ -31,3 +31,16 @@ def test_demo_builds_groups_of_every_visibility_and_is_idempotent():
     # The admin login has requests to decide; the sample employee is in a secret group.
     admin_group = Group.objects.get(memberships__user__email="admin@example.com", visibility="private")
     assert admin_group.join_requests.filter(status="pending").exists()
+
+
+def test_demo_runs_again_after_people_used_the_site():
+    from groups import services
+
+    call_command("seed_demo", quiet_logins=True)
+    request = JoinRequest.objects.filter(status="pending").select_related("group").first()
+    owner = request.group.memberships.get(role=Membership.Role.OWNER).user
+    services.join_request_approve(actor=owner, join_request=request)
+    invitation = Invitation.objects.first()
+    services.invitation_accept(actor=invitation.invitee, invitation=invitation)
+    call_command("seed_demo", quiet_logins=True)
+    assert Membership.objects.filter(group=request.group, user=request.user).exists()
