@@ -201,7 +201,7 @@ class GroupListCreateApi(GroupsApiView):
 
     @extend_schema(request=GroupCreateInputSerializer, responses={201: GroupOutputSerializer})
     def post(self, request: Request) -> Response:
-        """Create a group; the caller becomes its owner (subject to the GROUP_CREATION policy)."""
+        """Create a group; the caller becomes its owner (subject to the site policy)."""
         data = _input(GroupCreateInputSerializer, request.data)
         group = services.group_create(actor=request.user, **data)
         return self.output(group, status_code=status.HTTP_201_CREATED)

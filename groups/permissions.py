@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -98,15 +97,10 @@ def is_group_owner(user: User, group: Group) -> bool:
 
 
 def can_create_group(user: User) -> bool:
-    """The site policy `GROUP_CREATION`: "everyone" (default) or "staff"; anything else means nobody."""
-    if not _active(user):
-        return False
-    policy = getattr(settings, "GROUP_CREATION", "everyone")
-    if policy == "everyone":
-        return True
-    if policy == "staff":
-        return user.is_staff
-    return False
+    """Who may create groups is the admin-editable site policy (everyone, staff, or a permission)."""
+    from socialco.policy import can_create_group as policy_allows_group_creation
+
+    return _active(user) and policy_allows_group_creation(user)
 
 
 def can_join_group(user: User, group: Group) -> bool:

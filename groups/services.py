@@ -170,7 +170,7 @@ def group_create(
     slug: str = "",
     cover: UploadedFile | None = None,
 ) -> Group:
-    """Create a group with `actor` as its owner. Who may create groups is `GROUP_CREATION`."""
+    """Create a group with `actor` as its owner. Who may create groups is the site policy."""
     if not can_create_group(actor):
         raise PermissionDenied(_("Creating groups is not open to you on this site."))
     _consume_rate_limit(actor, "create", GROUP_CREATE_RATE)

@@ -68,8 +68,8 @@ def test_group_create_picks_a_free_slug_and_refuses_reserved_or_taken_ones():
     assert "slug" in exc.value.message_dict
 
 
-def test_group_create_follows_the_creation_policy(settings):
-    settings.GROUP_CREATION = "staff"
+def test_group_create_follows_the_creation_policy(set_site_policy):
+    set_site_policy(group_creation="staff")
     with pytest.raises(PermissionDenied):
         services.group_create(actor=UserFactory(), name="Not allowed")
     assert services.group_create(actor=UserFactory(is_staff=True), name="Allowed")

@@ -89,8 +89,8 @@ def test_create_group_refuses_a_fake_image_and_keeps_the_text(client, user):
     assert not Group.objects.filter(name="Cats").exists()
 
 
-def test_create_group_follows_the_creation_policy(client, user, settings):
-    settings.GROUP_CREATION = "staff"
+def test_create_group_follows_the_creation_policy(client, user, set_site_policy):
+    set_site_policy(group_creation="staff")
     _login(client, user)
     assert client.get("/groups/new/").status_code == 403
     assert "New group" not in client.get("/groups/").content.decode()
