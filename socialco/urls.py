@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urls, "api"))),
+    path("chat/", include("messaging.urls")),
 ]
