@@ -300,7 +300,7 @@ def message_send(
                 sender=sender,
                 client_id=client_id,
                 body=text,
-                body_html=render_markdown(text, compact=True),
+                body_html=render_markdown(text, compact=True).strip(),
             )
             message.full_clean(validate_constraints=False)
             message.save()
@@ -322,7 +322,7 @@ def message_edit(*, user, message_id: int, body: object) -> Message:
     if text == message.body:
         return message
     message.body = text
-    message.body_html = render_markdown(text, compact=True)
+    message.body_html = render_markdown(text, compact=True).strip()
     message.edited_at = timezone.now()
     message.full_clean(validate_constraints=False)
     message.save(update_fields=["body", "body_html", "edited_at"])
