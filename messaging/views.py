@@ -3,7 +3,10 @@ the same API the mobile clients use, and arrive live over the /ws/ socket."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +30,12 @@ from messaging.selectors import (
     partner_read_up_to,
     people_to_add,
 )
-from messaging.services import conversation_create_group, conversation_get_or_create_direct, room_for_group
+from messaging.services import (
+    conversation_create_group,
+    conversation_get_or_create_direct,
+    message_send,
+    room_for_group,
+)
 
 LIST_LIMIT = 100
 
@@ -111,17 +119,38 @@ def start_direct(request: HttpRequest, user_id: int) -> HttpResponse:
         raise Http404
     if other.pk == request.user.pk:
         return redirect("messaging:index")
+    error = ""
     if request.method == "POST":
-        conversation, _created = conversation_get_or_create_direct(user=request.user, other_user_id=other.pk)
-        return redirect("messaging:conversation", conversation_id=conversation.pk)
-    existing = Conversation.objects.filter(direct_key=direct_key_for(request.user.pk, other.pk)).first()
-    if existing is not None:
-        return redirect("messaging:conversation", conversation_id=existing.pk)
-    return render(
+        body = request.POST.get("body", "")
+        try:
+            with transaction.atomic():
+                conversation, _created = conversation_get_or_create_direct(
+                    user=request.user, other_user_id=other.pk
+                )
+                if body.strip():
+                    message_send(
+                        sender=request.user,
+                        conversation_id=conversation.pk,
+                        body=body,
+                        client_id=request.POST.get("client_id") or uuid.uuid4().hex,
+                    )
+        except ChatError as exc:
+            error = exc.message
+        else:
+            return redirect("messaging:conversation", conversation_id=conversation.pk)
+    else:
+        existing = Conversation.objects.filter(direct_key=direct_key_for(request.user.pk, other.pk)).first()
+        if existing is not None:
+            return redirect("messaging:conversation", conversation_id=existing.pk)
+        body = ""
+    context = _chat_context(
         request,
-        "messaging/chat.html",
-        _chat_context(request, draft_partner=other, draft_presence=presence_of([other.pk])[other.pk]),
+        draft_partner=other,
+        draft_presence=presence_of([other.pk])[other.pk],
+        draft_body=body,
+        draft_error=error,
     )
+    return render(request, "messaging/chat.html", context, status=400 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,7 +174,7 @@ def new_group(request: HttpRequest) -> HttpResponse:
             return redirect("messaging:conversation", conversation_id=conversation.pk)
     return render(
         request,
-        "messaging/new_group.html",
+        "messaging/chat.html",
         {
             **_chat_context(request),
             "form": form,
