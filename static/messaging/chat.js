@@ -647,10 +647,23 @@
   }
 
   // Socket events ------------------------------------------------------------------------------
+  function refreshPartnerRead() {
+    const current = pane;
+    if (!current || current.partnerRead === null) return;
+    api("GET", apiBase + current.id + "/").then(function (detail) {
+      if (pane !== current || detail.partner_read_up_to === null) return;
+      current.partnerRead = Math.max(current.partnerRead, detail.partner_read_up_to);
+      updateSeen();
+    });
+  }
+
   socket.on("socket.open", function () {
     outbox.forEach(transmit); // same client_ids: the server answers resends with the original ack
     syncPane();
-    if (socketOpenedBefore) refreshList(); // unread counts and order after being away
+    if (socketOpenedBefore) {
+      refreshList(); // unread counts and order after being away
+      refreshPartnerRead(); // receipts sent while this socket was down
+    }
     socketOpenedBefore = true;
   });
 
