@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -182,7 +183,9 @@ async def presence_frame(consumer: RealtimeConsumer, frame: dict[str, Any]) -> N
     state = frame.get("state")
     if state not in (presence.ONLINE, presence.AWAY):
         raise FrameError("invalid", _('state must be "online" or "away".'))
-    await _mark_active(consumer, away=state == presence.AWAY)
+    # At most one change every few seconds per person: flapping must not flood the partners.
+    if await database_sync_to_async(cache.add)(f"chat:presence-frame:{consumer.user.pk}", 1, 2):
+        await _mark_active(consumer, away=state == presence.AWAY)
 
 
 # Socket moments ---------------------------------------------------------------------------
