@@ -293,6 +293,10 @@
     fill(li, message);
     pane.byId.set(message.id, li);
     pane.lastId = Math.max(pane.lastId, message.id);
+    if (message.sender.id === me) {
+      const twin = findPending(message.client_id); // e.g. shown from the outbox after a reload
+      if (twin && twin !== li) twin.remove();
+    }
     return li;
   }
 
@@ -331,8 +335,14 @@
   }
 
   function showPendingFromOutbox() {
-    outbox.forEach(function (entry) {
-      if (entry.conversation === pane.id && !findPending(entry.client_id)) pane.list.appendChild(pendingBubble(entry));
+    const stored = new Set();
+    pane.data.forEach(function (message) {
+      if (message.sender.id === me) stored.add(message.client_id);
+    });
+    outbox.slice().forEach(function (entry) {
+      if (entry.conversation !== pane.id) return;
+      if (stored.has(entry.client_id)) outboxRemove(entry.client_id); // stored; only its ack was lost
+      else if (!findPending(entry.client_id)) pane.list.appendChild(pendingBubble(entry));
     });
   }
 
@@ -367,6 +377,7 @@
         if (pane !== current) return;
         current.list.querySelectorAll("li[data-id]").forEach(function (li) { li.remove(); });
         current.byId.clear();
+        current.data.clear();
         page.results.slice().reverse().forEach(place);
         showPendingFromOutbox();
         current.next = page.next;

@@ -457,3 +457,30 @@ async def test_deactivated_person_stops_receiving_at_once():
     await sync_to_async(chat_message)(ana, chat, "are you there?")
     assert await _frames(ben_tab) == []
     await _close(ben_tab)
+
+
+async def test_adding_people_tells_the_new_member_and_the_others():
+    ana, ben, cid = await _users(3)
+    team = await sync_to_async(group_chat)(ana, ben)
+    ben_tab, cid_tab = await _open(ben), await _open(cid)
+    from messaging.services import conversation_add_members
+
+    await sync_to_async(conversation_add_members)(actor=ana, conversation_id=team.pk, user_ids=[cid.pk])
+    assert await _frames(cid_tab) == [{"type": "conversation.new", "conversation": team.pk}]
+    assert await _frames(ben_tab) == [{"type": "conversation.updated", "conversation": team.pk}]
+    await sync_to_async(chat_message)(ana, team, "welcome cid")
+    assert _types(await _frames(cid_tab)) == ["message.new"]
+    await _close(ben_tab, cid_tab)
+
+
+async def test_the_senders_other_tab_sees_the_message_once():
+    ana, ben = await _users(2)
+    chat = await sync_to_async(direct_chat)(ana, ben)
+    tab1, tab2 = await _open(ana), await _open(ana)
+    await _send(
+        tab1, {"type": "message.send", "conversation": chat.pk, "body": "from tab 1", "client_id": "t1"}
+    )
+    await _send(tab1, {"type": "message.send", "conversation": chat.pk, "body": "again", "client_id": "t1"})
+    frames = await _frames(tab2)
+    assert [(f["type"], f["message"]["client_id"]) for f in frames] == [("message.new", "t1")]
+    await _close(tab1, tab2)
