@@ -7,7 +7,15 @@ from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from socialco.realtime import MAX_FRAME_BYTES, FrameError, handler_for, session_group, user_group
+from socialco.realtime import (
+    MAX_FRAME_BYTES,
+    FrameError,
+    handler_for,
+    layer_handler_for,
+    run_socket_hooks,
+    session_group,
+    user_group,
+)
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -46,6 +54,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if session is not None and session.session_key:
             await self.join(session_group(session.session_key))
         await self.accept()
+        await run_socket_hooks("connect", self)
 
     async def join(self, group: str) -> None:
         """Join a channel-layer group; left automatically on disconnect."""
@@ -59,6 +68,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self.groups_joined.remove(group)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "user", None) is not None:
+            await run_socket_hooks("disconnect", self)
         for group in list(self.groups_joined):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
@@ -79,6 +90,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             ref = _safe_ref(frame.get("ref"))
             if frame["type"] == "ping":
                 await self.send_event({"type": "pong", "ref": ref})
+                await run_socket_hooks("heartbeat", self)
                 return
             handler = handler_for(frame["type"])
             if handler is None:
@@ -100,6 +112,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.leave(message["group"])
             if message.get("event"):
                 await self.send_event(message["event"])
+
+    async def app_message(self, message: dict[str, Any]) -> None:
+        """A channel-layer message for an app's `layer_handler` (it checks, then sends or drops)."""
+        handler = layer_handler_for(message.get("handler", ""))
+        if handler is not None:
+            await handler(self, message)
 
     async def socket_close(self, message: dict[str, Any]) -> None:
         await self.close(code=message.get("code", 4001))

@@ -250,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationKindEnum": "messaging.models.Conversation.Kind",
+        "NotificationKindEnum": "notifications.kinds.Kind",
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
