@@ -210,10 +210,7 @@ start_redis() {
 }
 
 stop_redis() {
-    if pid_alive "$RUN/redis.pid"; then
-        redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
-        stop_pidfile "Redis" "$RUN/redis.pid"
-    fi
+    stop_pidfile "Redis" "$RUN/redis.pid" # SIGTERM: Redis shuts down cleanly (nothing to save)
 }
 
 write_services_env() {
@@ -416,10 +413,7 @@ cmd_start() {
 
 cmd_stop() {
     echo "Stopping Socialco's production stack ($STATE)"
-    if pid_alive "$RUN/nginx.pid"; then
-        nginx_cmd -s quit 2>/dev/null || true
-        stop_pidfile "nginx" "$RUN/nginx.pid" QUIT
-    fi
+    stop_pidfile "nginx" "$RUN/nginx.pid" QUIT # graceful: finishes the requests in flight
     local pidfile
     for pidfile in "$RUN"/daphne-*.pid; do
         [ -e "$pidfile" ] || continue
