@@ -214,8 +214,7 @@ stop_redis() {
 }
 
 write_services_env() {
-    umask 077
-    cat >"$SERVICES_ENV" <<EOF
+    (umask 077 && cat >"$SERVICES_ENV") <<EOF
 # Written by deploy/local/prod-stack.sh: the loopback PostgreSQL and Redis (append /DBNAME).
 PROD_DATABASE_BASE_URL=$PG_BASE_URL
 PROD_REDIS_BASE_URL=$REDIS_BASE_URL
@@ -224,8 +223,7 @@ EOF
 
 # --- The application -----------------------------------------------------------------------
 write_app_env() {
-    umask 077
-    cat >"$APP_ENV" <<EOF
+    (umask 077 && cat >"$APP_ENV") <<EOF
 # Written by deploy/local/prod-stack.sh on every start: the documented production
 # environment (deploy/socialco.env.example), on loopback, plain HTTP.
 SOCIALCO_VAR_DIR=$STATE/app
@@ -239,7 +237,6 @@ MEDIA_ACCEL_REDIRECT_PREFIX=/protected-media/
 EMAIL_FILE_PATH=$STATE/mail
 LOG_LEVEL=INFO
 EOF
-    umask 022
 }
 
 load_app_env() {
