@@ -9,6 +9,7 @@ from socialco.api import ApiRootView
 endpoint_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("notifications/", include("notifications.api_urls")),
+    path("moderation/", include("moderation.api_urls")),
 ]
 
 urlpatterns = [

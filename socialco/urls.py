@@ -10,9 +10,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("guidelines/", views.guidelines, name="guidelines"),
+    path("guidelines/", include("moderation.guideline_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urls, "api"))),
     path("notifications/", include("notifications.urls")),
+    path("moderation/", include("moderation.urls")),
 ]
