@@ -34,12 +34,17 @@ def write_gate_exempt(view: Callable) -> Callable:
 
 
 def _typed_text(request: HttpRequest) -> list[tuple[str, str]]:
-    """The person's own text fields from the refused request, to give back to them."""
+    """The person's own free text from the refused request, to give back to them.
+
+    Free text is told from choices and ids by containing a space or being long; secrets are
+    never echoed.
+    """
     kept = []
     for name, value in request.POST.items():
-        if any(word in name.lower() for word in _NEVER_ECHO):
+        if any(word in name.lower() for word in _NEVER_ECHO) or not isinstance(value, str):
             continue
-        if isinstance(value, str) and len(value.strip()) >= 3 and not value.strip().isdigit():
+        text = value.strip()
+        if (" " in text or "\n" in text or len(text) >= 40) and len(text) >= 3:
             kept.append((name, value))
     return kept[:10]
 

@@ -307,10 +307,14 @@ def _moderator_item(request: HttpRequest, pk: int):
 
 @never_cache
 @require_GET
-def item_detail(
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The item, its immediate context (thread, group), the reasons, the author's history."""
+    return _render_item(request, pk)
+
+
+def _render_item(
     request: HttpRequest, pk: int, *, form: ItemActionForm | None = None, status: int = 200
 ) -> HttpResponse:
-    """The item, its immediate context (thread, group), the reasons, the author's history."""
     item = _moderator_item(request, pk)
     row = selectors.present_queue([item])[0]
     context = row.reportable.context_for(row.target) if row.reportable and row.target is not None else None
@@ -357,7 +361,7 @@ def item_act(request: HttpRequest, pk: int) -> HttpResponse:
     item = _moderator_item(request, pk)
     form = ItemActionForm(request.POST)
     if not form.is_valid():
-        return item_detail(request, pk, form=form, status=400)
+        return _render_item(request, pk, form=form, status=400)
     data = form.cleaned_data
     action, reason, section = data["action"], data["reason"], data.get("section", "")
     try:
@@ -386,10 +390,10 @@ def item_act(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except ValidationError as exc:
         form.add_error(None, exc)
-        return item_detail(request, pk, form=form, status=400)
+        return _render_item(request, pk, form=form, status=400)
     except PermissionDenied as exc:
         form.add_error(None, str(exc) or _("You cannot act on this item."))
-        return item_detail(request, pk, form=form, status=403)
+        return _render_item(request, pk, form=form, status=403)
     messages.success(request, _("Done: %(action)s.") % {"action": dict(ItemActionForm.ACTIONS)[action]})
     return redirect("moderation:queue")
 
@@ -399,7 +403,11 @@ def item_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-def person(request: HttpRequest, pk: int, *, form=None, status: int = 200) -> HttpResponse:
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_person(request, pk)
+
+
+def _render_person(request: HttpRequest, pk: int, *, form=None, status: int = 200) -> HttpResponse:
     check_moderate_permission(request.user)
     subject = User.objects.filter(pk=pk).select_related("department").first()
     if subject is None:
@@ -430,7 +438,7 @@ def person_act(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = PersonActionForm(request.POST)
     if not form.is_valid():
-        return person(request, pk, form=form, status=400)
+        return _render_person(request, pk, form=form, status=400)
     data = form.cleaned_data
     try:
         if data["action"] == "warn":
@@ -447,7 +455,7 @@ def person_act(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except (ValidationError, PermissionDenied) as exc:
         form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
-        return person(request, pk, form=form, status=400)
+        return _render_person(request, pk, form=form, status=400)
     messages.success(request, _("Done."))
     return redirect("moderation:person", pk=pk)
 
@@ -478,11 +486,15 @@ def suspension_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-def decision(
-    request: HttpRequest, pk: int, *, appeal_form=None, decide_form=None, status: int = 200
-) -> HttpResponse:
+def decision(request: HttpRequest, pk: int) -> HttpResponse:
     """A decision as the affected person (or a moderator) sees it: what, why, which section; the
     appeal form (once) and, for another moderator, the appeal's decision form."""
+    return _render_decision(request, pk)
+
+
+def _render_decision(
+    request: HttpRequest, pk: int, *, appeal_form=None, decide_form=None, status: int = 200
+) -> HttpResponse:
     obj = check_view_decision_permission(request.user, pk)
     appeal = Appeal.objects.select_related("decided_by").filter(decision=obj).first()
     suspension = Suspension.objects.filter(decision=obj).first()
@@ -521,7 +533,7 @@ def appeal_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your appeal was sent. Another moderator will review it."))
             return redirect("moderation:decision", pk=pk)
-    return decision(request, pk, appeal_form=form, status=400)
+    return _render_decision(request, pk, appeal_form=form, status=400)
 
 
 @require_POST
@@ -541,13 +553,13 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
-            return decision(request, appeal.decision_id, decide_form=form, status=403)
+            return _render_decision(request, appeal.decision_id, decide_form=form, status=403)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("The appeal is decided."))
             return redirect("moderation:queue")
-    return decision(request, appeal.decision_id, decide_form=form, status=400)
+    return _render_decision(request, appeal.decision_id, decide_form=form, status=400)
 
 
 @never_cache

@@ -74,10 +74,12 @@ def forwards(apps, schema_editor):
 
     from moderation.rendering import render_guidelines
 
+    # Permissions are normally created after all migrations; create them now so the group gets them.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
