@@ -465,3 +465,20 @@ def test_rule_changes_are_audited_with_old_and_new_values(guidelines):
     assert entry.old_value == {"terms": "one"}
     assert entry.new_value == {"terms": "one\ntwo"}
     assert (entry.actor, entry.reason) == (admin, "more words")
+
+
+# --- Demo data ------------------------------------------------------------------------------
+
+
+def test_demo_seeds_a_queue_and_acceptances_idempotently(guidelines):
+    from django.core.management import call_command
+
+    from moderation.selectors import people_not_accepted
+
+    call_command("seed_demo", quiet_logins=True)
+    counts = (ModerationItem.objects.count(), Report.objects.count(), Decision.objects.count())
+    call_command("seed_demo", quiet_logins=True)
+    assert (ModerationItem.objects.count(), Report.objects.count(), Decision.objects.count()) == counts
+    assert not people_not_accepted().exists()
+    assert ModerationItem.objects.filter(state="held", is_open=True).exists()
+    assert ModerationItem.objects.filter(open_report_count__gte=3).exists()
