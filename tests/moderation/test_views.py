@@ -435,3 +435,10 @@ def test_audit_page_and_csv_export_for_moderators(client, moderator):
     assert csv_text.splitlines()[0].startswith("when,actor_id,actor,action")
     assert "'=HYPERLINK()" in csv_text
     assert AuditEntry.objects.count() >= 1
+
+
+def test_acceptance_page_when_nothing_is_to_accept(client, guidelines):
+    client.force_login(UserFactory())
+    body = client.get(reverse("guidelines_accept")).content.decode()
+    assert "There is nothing to do." in body
+    assert "I have read and accept" not in body
