@@ -174,7 +174,7 @@ class RuleAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor_repr", "action", "target_type", "target_repr", "reason"]
+    list_display = ["created_at", "actor_repr", "action", "target_type", "target_repr", "short_reason"]
     list_filter = ["action", "target_type"]
     search_fields = ["actor_repr", "target_repr", "reason", "action"]
     date_hierarchy = "created_at"
@@ -184,6 +184,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    @admin.display(description=_("reason"))
+    def short_reason(self, obj: AuditEntry) -> str:
+        return obj.reason if len(obj.reason) <= 90 else obj.reason[:89] + "…"
 
     @admin.action(description=_("Export the selected entries as CSV"))
     def export_csv(self, request, queryset):

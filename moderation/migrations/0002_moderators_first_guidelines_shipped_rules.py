@@ -92,7 +92,7 @@ def forwards(apps, schema_editor):
     if not GuidelineVersion.objects.filter(published_at__isnull=False).exists():
         body = (Path(__file__).resolve().parent.parent / "guidelines_v1.md").read_text(encoding="utf-8")
         html, sections = render_guidelines(body)
-        GuidelineVersion.objects.create(
+        version = GuidelineVersion.objects.create(
             title="Usage guidelines",
             body=body,
             body_html=html,
@@ -102,6 +102,15 @@ def forwards(apps, schema_editor):
             major=1,
             minor=0,
             published_at=timezone.now(),
+        )
+        apps.get_model("moderation", "AuditEntry").objects.create(
+            actor_repr="system (installation)",
+            action="guidelines.publish",
+            target_type="moderation.guidelineversion",
+            target_id=str(version.pk),
+            target_repr="Usage guidelines (1.0)",
+            new_value={"version": "1.0", "change": "major", "title": "Usage guidelines"},
+            reason="First version.",
         )
 
     Rule = apps.get_model("moderation", "Rule")
