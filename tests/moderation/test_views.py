@@ -442,3 +442,37 @@ def test_acceptance_page_when_nothing_is_to_accept(client, guidelines):
     body = client.get(reverse("guidelines_accept")).content.decode()
     assert "There is nothing to do." in body
     assert "I have read and accept" not in body
+
+
+def test_report_form_over_htmx_answers_with_partials(client, guidelines):
+    group = make_group()
+    client.force_login(UserFactory())
+    url = reverse("moderation:report", kwargs={"type_key": "groups.group", "pk": group.pk})
+    form = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in form
+    assert 'name="section"' in form
+    done = client.post(url, {"section": "be-respectful"}, HTTP_HX_REQUEST="true")
+    assert "Thank you" in done.content.decode()
+
+
+def test_held_group_description_waits_for_approval(client, moderator):
+    from groups.models import Group
+    from moderation.core_reportables import group_text
+    from notifications.models import Notification
+
+    make_rule(terms="guaranteed returns", kind="phrases", action="hold", scopes=["groups"])
+    group = make_group(description="Guaranteed returns for all members")
+    result = services.enforce_screening(text=group_text(group), scope="groups", author=group.creator)
+    item = services.screening_record(target=group, result=result)
+    outsider = UserFactory()
+    assert not filter_not_hidden(outsider, Group.objects.filter(pk=group.pk)).exists()
+    assert filter_not_hidden(group.creator, Group.objects.filter(pk=group.pk)).exists()
+    client.force_login(moderator)
+    held = client.get(reverse("moderation:queue"), {"kind": "held"}).content.decode()
+    assert f"/moderation/items/{item.pk}/" in held
+    response = client.post(
+        reverse("moderation:item_act", kwargs={"pk": item.pk}), {"action": "approve", "reason": "Joke, fine"}
+    )
+    assert response.status_code == 302
+    assert filter_not_hidden(outsider, Group.objects.filter(pk=group.pk)).exists()
+    assert Notification.objects.filter(recipient=group.creator, kind="moderation_decision").exists()
