@@ -53,7 +53,14 @@ DOORS = [
     Door("api detail by slug", EXISTENCE, probe_api_by_slug),
     Door("api members", CONTENT, probe_api_members),
     Door("profile group list", CONTENT, probe_profile_group_list),
-    Door("websocket subscription", CONTENT, probe_websocket_subscription),
+    # The consumer's database_sync_to_async closes a connection that is inside a transaction,
+    # so the socket door runs with real transactions (PostgreSQL would fail otherwise).
+    Door(
+        "websocket subscription",
+        CONTENT,
+        probe_websocket_subscription,
+        marks=(pytest.mark.django_db(transaction=True),),
+    ),
 ]
 
 
