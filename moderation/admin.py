@@ -8,7 +8,7 @@ add, change or delete in admin for anyone, superusers included.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,6 +23,7 @@ from moderation.models import (
     GuidelineAcceptance,
     GuidelineVersion,
     ModerationItem,
+    ModerationState,
     PeopleToAccept,
     Report,
     Rule,
@@ -202,6 +203,30 @@ class ModerationItemAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "scope", "state", "is_open", "open_report_count", "author", "opened_at"]
     list_filter = ["is_open", "state", "scope"]
     list_select_related = ["content_type", "author"]
+    actions = ["approve_held"]
+
+    @admin.action(description=_("Approve held content (HR moderators)"), permissions=["view"])
+    def approve_held(self, request: HttpRequest, queryset) -> None:
+        """The same service as the queue's Approve button: only HR moderators, only held items,
+        never their own content; each approval is a decision in the audit log."""
+        if not request.user.is_moderator:
+            self.message_user(request, _("Only HR moderators can approve held content."), messages.ERROR)
+            return
+        approved, refused = 0, 0
+        for item in queryset.filter(state=ModerationState.HELD):
+            try:
+                services.item_approve(item=item, moderator=request.user, reason=_("Approved in admin."))
+            except (ValidationError, PermissionDenied):
+                refused += 1
+            else:
+                approved += 1
+        skipped = queryset.exclude(state=ModerationState.HELD).count()
+        self.message_user(
+            request,
+            _("%(approved)d approved, %(refused)d refused, %(skipped)d not held.")
+            % {"approved": approved, "refused": refused, "skipped": skipped},
+            messages.SUCCESS if approved else messages.WARNING,
+        )
 
 
 @admin.register(Report)

@@ -61,17 +61,29 @@ def _changes(before: SitePolicy | None, after: SitePolicy) -> list[tuple[str, An
 def record_policy_change(*, actor, field: str, old_value: Any, new_value: Any) -> SitePolicyChange:
     """Write down that `actor` (a user, or None for the system) changed one setting.
 
-    The single entry point for policy history: when the audit log lands, this function
-    writes there instead, and every caller follows.
+    The single entry point for policy history: the change is kept beside the policy (shown
+    on its admin form) and appended to the moderation audit log that HR exports.
     """
+    from moderation.services import record_audit
+
     actor_id = getattr(actor, "pk", None)
-    return SitePolicyChange.objects.create(
+    change = SitePolicyChange.objects.create(
         actor_id=actor_id,
         actor_label=getattr(actor, "email", "") if actor_id else "",
         field=field,
         old_value=old_value,
         new_value=new_value,
     )
+    record_audit(
+        actor=actor if actor_id else None,
+        action="policy.change",
+        target_type="socialco.sitepolicy",
+        target_id=1,
+        target_repr=f"Site policy: {field}",
+        old={field: old_value},
+        new={field: new_value},
+    )
+    return change
 
 
 def _without_retired_kinds(value: Any, *, stored: Any) -> Any:

@@ -130,3 +130,48 @@ def test_moderators_group_has_view_and_export_but_no_change_permissions(db):
     assert not Permission.objects.filter(
         content_type__app_label="moderation", codename="delete_auditentry"
     ).exists()
+
+
+def _held_group_item():
+    from moderation import services
+    from moderation.core_reportables import group_text
+    from tests.moderation.conftest import make_group, make_rule
+
+    make_rule(terms="hmm", action="hold", scopes=["groups"])
+    group = make_group(description="hmm, a group")
+    result = services.enforce_screening(text=group_text(group), scope="groups", author=group.creator)
+    return services.screening_record(target=group, result=result)
+
+
+def test_admin_action_approves_held_content_for_hr_moderators_only(client, moderator, guidelines):
+    from moderation.models import AuditEntry, ModerationItem, ModerationState
+    from tests.factories import UserFactory
+
+    item = _held_group_item()
+    url = reverse("admin:moderation_moderationitem_changelist")
+    payload = {"action": "approve_held", "_selected_action": [item.pk]}
+
+    # A superuser who is not an HR moderator cannot approve.
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.post(url, payload)
+    assert ModerationItem.objects.get(pk=item.pk).state == ModerationState.HELD
+
+    moderator.is_staff = True
+    moderator.save()
+    client.force_login(moderator)
+    from django.contrib.auth.models import Permission
+
+    moderator.user_permissions.add(Permission.objects.get(codename="view_moderationitem"))
+    response = client.post(url, payload, follow=True)
+    assert "1 approved" in response.text
+    assert ModerationItem.objects.get(pk=item.pk).state == ModerationState.VISIBLE
+    assert AuditEntry.objects.filter(action="moderation.approve").exists()
+
+
+def test_policy_changes_reach_the_audit_log(set_site_policy):
+    from moderation.models import AuditEntry
+
+    set_site_policy(chat_read_receipts=False)
+    entry = AuditEntry.objects.get(action="policy.change")
+    assert entry.new_value == {"chat_read_receipts": False}
+    assert entry.target_type == "socialco.sitepolicy"
