@@ -10,6 +10,7 @@ domains and any address that was invited once.
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
@@ -83,3 +84,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_issuer(self) -> str:
+        """Authenticator apps show the company's name as set in the site policy."""
+        return f"{get_policy().company_name} Socialco"

@@ -220,7 +220,7 @@ ACCOUNT_RATE_LIMITS = {
 # Behind N reverse proxies (nginx: 1), allauth's rate limits key on the real client address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = f"{COMPANY_NAME} Socialco"
+MFA_ADAPTER = "profiles.adapters.MFAAdapter"  # the TOTP issuer follows the site policy
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

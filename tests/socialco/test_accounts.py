@@ -184,3 +184,11 @@ def test_totp_can_be_activated(client, user):
     client.post("/admin/login/", {"username": user.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302
+
+
+def test_totp_issuer_follows_the_site_policy(set_site_policy, user):
+    from allauth.mfa.adapter import get_adapter
+
+    set_site_policy(company_name="Initech")
+    url = get_adapter().build_totp_url(user, "JBSWY3DPEHPK3PXP")
+    assert "issuer=Initech%20Socialco" in url
