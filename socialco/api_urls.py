@@ -8,6 +8,7 @@ from socialco.api import ApiRootView
 # Endpoints listed by the API root.
 endpoint_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("feed.api_urls")),
 ]
 
 urlpatterns = [

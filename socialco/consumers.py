@@ -7,16 +7,26 @@ from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from socialco.realtime import MAX_FRAME_BYTES, FrameError, handler_for, session_group, user_group
+from socialco.realtime import (
+    MAX_FRAME_BYTES,
+    FrameError,
+    event_filter_for,
+    handler_for,
+    session_group,
+    user_group,
+)
 
 CLOSE_UNAUTHENTICATED = 4401
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
     groups_joined: list[str]
+    # Per-socket state kept by frame handlers, one key per app (e.g. "feed": what is open).
+    state: dict[str, Any]
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.state = {}
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -74,6 +84,14 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     # Channel-layer message handlers -------------------------------------------------------
     async def server_event(self, message: dict[str, Any]) -> None:
         await self.send_event(message["event"])
+
+    async def server_filtered_event(self, message: dict[str, Any]) -> None:
+        event_filter = event_filter_for(message["filter"])
+        if event_filter is None:
+            return
+        event = await event_filter(self, message["payload"])
+        if event is not None:
+            await self.send_event(event)
 
     async def socket_close(self, message: dict[str, Any]) -> None:
         await self.close(code=message.get("code", 4001))

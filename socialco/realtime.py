@@ -21,6 +21,9 @@ MAX_FRAME_BYTES = 64 * 1024
 
 FrameHandler = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, FrameHandler] = {}
+# Per-recipient checks for broadcasts: (consumer, payload) -> the event to send, or None.
+EventFilter = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[dict[str, Any] | None]]
+_event_filters: dict[str, EventFilter] = {}
 
 
 class FrameError(Exception):
@@ -48,6 +51,23 @@ def handler_for(frame_type: str) -> FrameHandler | None:
     return _handlers.get(frame_type)
 
 
+def event_filter(name: str) -> Callable[[EventFilter], EventFilter]:
+    """Register the coroutine that decides, on each receiving socket, what a filtered broadcast
+    becomes for that socket's user (an event to send) or that it is dropped (None)."""
+
+    def register(func: EventFilter) -> EventFilter:
+        if name in _event_filters and _event_filters[name] is not func:
+            raise ValueError(f"an event filter {name!r} is already registered")
+        _event_filters[name] = func
+        return func
+
+    return register
+
+
+def event_filter_for(name: str) -> EventFilter | None:
+    return _event_filters.get(name)
+
+
 def user_group(user_id: int) -> str:
     """The channel-layer group every socket of one user joins."""
     return f"user.{user_id}"
@@ -71,6 +91,20 @@ def send_to_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
     The caller must already have checked that the user may see what the event carries.
     """
     transaction.on_commit(lambda: send_to_group(user_group(user_id), event))
+
+
+def send_filtered_to_group_on_commit(group: str, filter_name: str, payload: dict[str, Any]) -> None:
+    """Broadcast `payload` to every socket in `group` once the transaction commits; each socket
+    runs the registered filter `filter_name` for its own user right before sending, so the
+    permission check is per recipient and uses the data as it is at delivery time."""
+    message = {"type": "server.filtered_event", "filter": filter_name, "payload": payload}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, message)
+
+    transaction.on_commit(send)
 
 
 def close_group_sockets(group: str, code: int = 4001) -> None:

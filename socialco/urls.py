@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from feed import views as feed_views
 from socialco import api_urls, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The site root shows the home feed (allauth's LOGIN_REDIRECT_URL points at "home").
+    path("", feed_views.home, name="home"),
+    path("feed/", include("feed.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("guidelines/", views.guidelines, name="guidelines"),
     path("accounts/", include("allauth.urls")),

@@ -35,3 +35,45 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(self, create, extracted, **kwargs):
         if create:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+# Feed ----------------------------------------------------------------------------------------
+class PostFactory(factory.Factory):
+    """A post created through feed.services.post_create (any keyword the service takes)."""
+
+    class Meta:
+        model = "feed.Post"
+
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Post number {n}")
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("posts are only created through the service")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from feed.services import post_create
+
+        return post_create(**kwargs)
+
+
+class CommentFactory(factory.Factory):
+    """A comment (or, with parent=..., a reply) created through feed.services.comment_create."""
+
+    class Meta:
+        model = "feed.Comment"
+
+    post = factory.SubFactory(PostFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}")
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("comments are only created through the service")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from feed.services import comment_create
+
+        return comment_create(**kwargs)
