@@ -93,6 +93,7 @@ class PostForm(forms.Form):
 
     def __init__(self, *args, kind: str, groups, can_announce: bool, **kwargs) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.groups = {group.pk: group for group in groups}
@@ -173,6 +174,7 @@ class PostEditForm(forms.Form):
     )
 
     def __init__(self, *args, post: Post, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if not post.is_article:
             self.fields.pop("title")
@@ -190,3 +192,7 @@ class CommentForm(forms.Form):
         strip=False,
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

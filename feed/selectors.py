@@ -319,13 +319,14 @@ def reactions_by_kind(*, post: Post | None = None, comment: Comment | None = Non
 
 
 def acknowledgement_report(post: Post) -> dict:
-    """Who has and has not read a must-read announcement (active people who may see it)."""
+    """Who has and has not read a must-read announcement: the active people who may see it,
+    except its author."""
     acknowledged = list(
-        User.objects.filter(is_active=True, id__in=post.acknowledgements.values("user_id")).order_by(
-            "display_name", "id"
-        )
+        User.objects.filter(is_active=True, id__in=post.acknowledgements.values("user_id"))
+        .exclude(pk=post.author_id)
+        .order_by("display_name", "id")
     )
-    audience = User.objects.filter(is_active=True)
+    audience = User.objects.filter(is_active=True).exclude(pk=post.author_id)
     if post.group_id is not None:  # announcements are company-wide; kept general for safety
         audience = audience.filter(id__in=Membership.objects.filter(group_id=post.group_id).values("user_id"))
     pending = list(
