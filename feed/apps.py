@@ -7,5 +7,8 @@ class FeedConfig(AppConfig):
     verbose_name = _("Feed")
 
     def ready(self) -> None:
-        # Registers the feed's socket frames and per-recipient event filters.
+        # The feed's socket frames and per-recipient event filters.
         from feed import consumers  # noqa: F401
+        from feed.notifications import register_targets
+
+        register_targets()

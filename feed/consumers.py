@@ -15,6 +15,7 @@ from django.http import Http404
 from feed.events import LIVE_FEEDS_GROUP, NEW_POST_FILTER, POST_EVENT_FILTER, post_group
 from feed.permissions import check_view_post_permission, filter_visible_posts
 from feed.selectors import FeedSpec, feed_posts, resolve_feed_spec
+from socialco.consumers import _safe_ref  # the consumer's rule for echoing a client's ref
 from socialco.realtime import FrameError, event_filter, frame_handler
 
 MAX_OPEN_POSTS = 50
@@ -44,14 +45,14 @@ async def feed_subscribe(consumer, frame: dict[str, Any]) -> None:
         raise FrameError("not_found", "No such feed.")
     _state(consumer)["spec"] = spec
     await consumer.join(LIVE_FEEDS_GROUP)
-    await consumer.send_event({"type": "feed.subscribed", "feed": kind, "ref": frame.get("ref")})
+    await consumer.send_event({"type": "feed.subscribed", "feed": kind, "ref": _safe_ref(frame.get("ref"))})
 
 
 @frame_handler("feed.unsubscribe")
 async def feed_unsubscribe(consumer, frame: dict[str, Any]) -> None:
     _state(consumer)["spec"] = None
     await consumer.leave(LIVE_FEEDS_GROUP)
-    await consumer.send_event({"type": "feed.unsubscribed", "ref": frame.get("ref")})
+    await consumer.send_event({"type": "feed.unsubscribed", "ref": _safe_ref(frame.get("ref"))})
 
 
 def _post_id(frame: dict[str, Any]) -> int:
@@ -81,7 +82,9 @@ async def post_subscribe(consumer, frame: dict[str, Any]) -> None:
         raise FrameError("not_found", "No such post.")
     posts.add(post_id)
     await consumer.join(post_group(post_id))
-    await consumer.send_event({"type": "post.subscribed", "post": post_id, "ref": frame.get("ref")})
+    await consumer.send_event(
+        {"type": "post.subscribed", "post": post_id, "ref": _safe_ref(frame.get("ref"))}
+    )
 
 
 @frame_handler("post.unsubscribe")
@@ -89,7 +92,9 @@ async def post_unsubscribe(consumer, frame: dict[str, Any]) -> None:
     post_id = _post_id(frame)
     _state(consumer)["posts"].discard(post_id)
     await consumer.leave(post_group(post_id))
-    await consumer.send_event({"type": "post.unsubscribed", "post": post_id, "ref": frame.get("ref")})
+    await consumer.send_event(
+        {"type": "post.unsubscribed", "post": post_id, "ref": _safe_ref(frame.get("ref"))}
+    )
 
 
 # Per-recipient filters -----------------------------------------------------------------------

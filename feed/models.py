@@ -12,7 +12,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 POST_BODY_MAX = 10_000
@@ -176,6 +179,9 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.title or self.body[:60]
 
+    def get_absolute_url(self) -> str:
+        return reverse("feed:post_detail", args=[self.pk])
+
     @property
     def is_article(self) -> bool:
         return self.kind == self.Kind.ARTICLE
@@ -183,6 +189,12 @@ class Post(models.Model):
     @property
     def is_praise(self) -> bool:
         return self.kind == self.Kind.PRAISE
+
+    @property
+    def preview(self) -> str:
+        """A short plain-text line for notifications and titles: the title, else the text."""
+        text = self.title or " ".join(strip_tags(self.body_html).split())
+        return Truncator(text).chars(80)
 
     def is_pinned(self, now=None) -> bool:
         return bool(self.pinned_until and self.pinned_until > (now or timezone.now()))
@@ -264,6 +276,9 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse("feed:post_detail", args=[self.post_id]) + f"#comment-{self.pk}"
 
 
 class CommentRevision(models.Model):

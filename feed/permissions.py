@@ -19,7 +19,7 @@ from django.http import Http404
 
 from feed.models import Comment, Post
 from groups.models import Group
-from groups.permissions import can_post_in_group, content_visible_group_ids
+from groups.permissions import can_post_in_group, can_view_group_content, content_visible_group_ids
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -42,7 +42,10 @@ def filter_visible_posts(user: User, qs: QuerySet[Post] | None = None) -> QueryS
 
 
 def can_view_post(user: User, post: Post) -> bool:
-    return filter_visible_posts(user, Post.objects.filter(pk=post.pk)).exists()
+    """The rule of filter_visible_posts for one loaded post (no query for company posts)."""
+    if not _active(user) or post.deleted_at is not None or post.hidden_at is not None:
+        return False
+    return post.group_id is None or can_view_group_content(user, post.group)
 
 
 def check_view_post_permission(user: User, post_id: int, qs: QuerySet[Post] | None = None) -> Post:
@@ -124,6 +127,15 @@ def filter_visible_comments(user: User, qs: QuerySet[Comment] | None = None) -> 
         deleted_at__isnull=True,
         post__in=filter_visible_posts(user).values("id"),
     ).exclude(parent__deleted_at__isnull=False)
+
+
+def can_view_comment(user: User, comment: Comment) -> bool:
+    """The rule of filter_visible_comments for one loaded comment."""
+    if comment.deleted_at is not None:
+        return False
+    if comment.parent_id is not None and comment.parent.deleted_at is not None:
+        return False
+    return can_view_post(user, comment.post)
 
 
 def check_view_comment_permission(user: User, comment_id: int) -> Comment:

@@ -282,9 +282,7 @@ def post_create(
     _store_images(post, processed_cover, role=PostImage.Role.COVER)
 
     events.post_created(post)
-    notifications.mentioned_in_post(post, rich.mentioned)
-    if praised:
-        notifications.praised(post, praised)
+    notifications.mentioned_in_post(post, list(dict.fromkeys([*rich.mentioned, *praised])))
     if must_read:
         notifications.must_read_announcement(post)
     return post
@@ -392,8 +390,7 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
     post.refresh_from_db(fields=["comment_count"])
 
     events.comment_created(comment)
-    notifications.commented(comment)
-    notifications.mentioned_in_comment(comment, rich.mentioned)
+    notifications.commented(comment, rich.mentioned)
     return comment
 
 
@@ -423,7 +420,9 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
     comment.save(update_fields=["body", "body_html", "edited_at"])
     comment.mentioned.set(rich.mentioned)
     events.comment_changed(comment)
-    notifications.mentioned_in_comment(comment, [user for user in rich.mentioned if user.pk not in already])
+    notifications.mentioned_in_comment_edit(
+        comment, [user for user in rich.mentioned if user.pk not in already]
+    )
     return comment
 
 
@@ -496,6 +495,7 @@ def reaction_remove(*, user, post: Post | None = None, comment: Comment | None =
     if deleted:
         counts = _recount(**target)
         events.reactions_changed(the_post, comment, counts)
+        notifications.reaction_withdrawn(user=user, item=post if post is not None else comment)
 
 
 # Announcements -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 
 
@@ -16,6 +17,10 @@ def signup_domain_allowed(email: str) -> bool:
 class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email).lower()
+        if "+" in email.rsplit("@", 1)[0]:
+            raise forms.ValidationError(
+                _("Use your plain company address, without a +tag."), code="plus_address"
+            )
         if not signup_domain_allowed(email):
             domains = ", ".join(f"@{d}" for d in settings.SIGNUP_EMAIL_DOMAINS)
             raise forms.ValidationError(
@@ -23,6 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 code="domain_not_allowed",
             )
         return email
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Spend the time hashing a password would take, so that signing up with a taken
+        address answers as slowly as with a new one (no account enumeration by timing)."""
+        make_password(None)
+        make_password("equalise-timing")
+        super().send_account_already_exists_mail(email)
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

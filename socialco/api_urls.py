@@ -9,6 +9,7 @@ from socialco.api import ApiRootView
 endpoint_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("feed.api_urls")),
+    path("notifications/", include("notifications.api_urls")),
 ]
 
 urlpatterns = [

@@ -19,6 +19,22 @@ from socialco.realtime import (
 CLOSE_UNAUTHENTICATED = 4401
 
 
+def _refuse_constant(name: str) -> None:
+    """NaN and Infinity are not JSON; refuse them instead of echoing invalid JSON back."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _safe_ref(ref: Any) -> str | int | None:
+    """The client's `ref` is echoed only when it is a short string or a plain integer."""
+    if isinstance(ref, bool):
+        return None
+    if isinstance(ref, int) and abs(ref) < 2**53:
+        return ref
+    if isinstance(ref, str) and len(ref) <= 100:
+        return ref
+    return None
+
+
 class RealtimeConsumer(AsyncWebsocketConsumer):
     groups_joined: list[str]
     # Per-socket state kept by frame handlers, one key per app (e.g. "feed": what is open).
@@ -29,6 +45,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.state = {}
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
+            # Accept first: a refused handshake reaches the browser as 1006, and the client
+            # would keep reconnecting; 4401 tells it to stop.
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
@@ -62,12 +81,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             if len(text_data.encode()) > MAX_FRAME_BYTES:
                 raise FrameError("frame_too_large", f"Frames may be at most {MAX_FRAME_BYTES} bytes.")
             try:
-                frame = json.loads(text_data)
-            except ValueError:
+                frame = json.loads(text_data, parse_constant=_refuse_constant)
+            except (ValueError, RecursionError):
                 raise FrameError("bad_json", "The frame is not valid JSON.") from None
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 raise FrameError("bad_frame", 'A frame is a JSON object with a "type".')
-            ref = frame.get("ref")
+            ref = _safe_ref(frame.get("ref"))
             if frame["type"] == "ping":
                 await self.send_event({"type": "pong", "ref": ref})
                 return
@@ -79,7 +98,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send_event({"type": "error", "code": exc.code, "message": exc.message, "ref": ref})
 
     async def send_event(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(event, separators=(",", ":"), default=str))
+        await self.send(text_data=json.dumps(event, separators=(",", ":"), default=str, allow_nan=False))
 
     # Channel-layer message handlers -------------------------------------------------------
     async def server_event(self, message: dict[str, Any]) -> None:

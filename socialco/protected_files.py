@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 
 INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 
@@ -33,11 +35,10 @@ def serve_protected_file(
     filename = download_name or PurePosixPath(name).name
     if settings.MEDIA_ACCEL_REDIRECT_PREFIX:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + name
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + quote(name)
     else:
         response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["X-Content-Type-Options"] = "nosniff"
     # Private: the permission check must run again for every viewer.
     response["Cache-Control"] = "private, max-age=3600"

@@ -13,10 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from socialco.environment import (
     EnvironmentValueError,
+    ensure_private_dir,
+    ensure_private_file,
     env_bool,
+    env_choice,
     env_int,
     env_list,
+    env_rate,
     env_str,
+    env_time_zone,
     env_url,
     secret_key,
 )
@@ -59,6 +64,7 @@ INSTALLED_APPS = [
     "groups",
     "feed",
     "messaging",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "socialco.context_processors.site",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -123,7 +130,8 @@ except ValueError as exc:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = dict(SQLITE_OPTIONS)
     if _db["NAME"] not in ("", ":memory:"):
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(Path(_db["NAME"]).parent)
+        ensure_private_file(Path(_db["NAME"]))
 else:
     _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", default=60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True
@@ -205,6 +213,8 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Behind N reverse proxies (nginx: 1), allauth's rate limits key on the real client address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = f"{COMPANY_NAME} Socialco"
 
@@ -223,8 +233,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
-        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "anon": env_rate("API_THROTTLE_ANON", default="60/minute"),
+        "user": env_rate("API_THROTTLE_USER", default="1200/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
@@ -247,7 +257,7 @@ LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env_time_zone("TIME_ZONE", default="UTC")
 
 # --- Static and media files -----------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -307,7 +317,7 @@ if HTTPS:
 # A strict policy: every script and style comes from our own static files.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -316,6 +326,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", default="INFO", choices={"DEBUG", "INFO", "WARNING", "ERROR"}),
+    },
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

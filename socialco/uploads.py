@@ -87,6 +87,9 @@ def reencode(image: Image.Image, *, max_side: int | None = None) -> ProcessedIma
     if getattr(image, "is_animated", False):
         image.seek(0)
     image = ImageOps.exif_transpose(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale: scale to 8 bits instead of clipping everything above 255 to white.
+        image = image.point(lambda value: value / 256).convert("L")
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if has_alpha else "RGB")
     if max_side and max(image.size) > max_side:

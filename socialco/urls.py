@@ -1,8 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from feed import views as feed_views
 from socialco import api_urls, views
+
+# The admin signs people in through allauth, so MFA and login rate limits apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     # The site root shows the home feed (allauth's LOGIN_REDIRECT_URL points at "home").
@@ -13,4 +17,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urls, "api"))),
+    path("notifications/", include("notifications.urls")),
 ]

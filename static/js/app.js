@@ -23,13 +23,14 @@
     document.querySelectorAll("[data-live-indicator]").forEach(function (dot) {
       dot.classList.toggle("is-live", state === "open");
     });
-    document.querySelectorAll("[data-live-label]").forEach(function (label) {
-      label.textContent = state === "open" ? "Live updates on" : "Connecting to live updates…";
-    });
     const bar = statusBar();
+    const labels = bar ? bar.dataset : {};
+    document.querySelectorAll("[data-live-label]").forEach(function (label) {
+      label.textContent = state === "open" ? labels.labelLive : labels.labelConnecting;
+    });
     if (!bar) return;
     if (state === "reconnecting") {
-      bar.textContent = "Reconnecting…";
+      bar.textContent = labels.labelReconnecting;
       bar.hidden = false;
     } else {
       bar.hidden = true;

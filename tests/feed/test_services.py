@@ -338,3 +338,91 @@ def test_posting_too_fast_is_refused(user, monkeypatch):
         comment_create(post=post, author=user, body="b")
     assert Post.objects.count() == 2
     assert Comment.objects.count() == 1
+
+
+# Notifications -------------------------------------------------------------------------------
+def _notes(person, kind=None):
+    from notifications.models import Notification
+
+    rows = Notification.objects.filter(recipient=person)
+    return list(rows.filter(kind=kind) if kind else rows)
+
+
+def test_mentions_notify_only_people_who_may_see_the_post(member, outsider, groups):
+    member.email, outsider.email = "mia@example.com", "otto@example.com"
+    member.save()
+    outsider.save()
+    author = UserFactory()
+    from groups.models import Membership
+
+    Membership.objects.create(group=groups["secret"], user=author)
+    post_create(author=author, body="hi @mia and @otto", group=groups["secret"])
+    assert len(_notes(member, "mention")) == 1
+    assert _notes(outsider) == []
+    post_create(author=author, body="company-wide @otto")
+    assert len(_notes(outsider, "mention")) == 1
+
+
+def test_comments_and_replies_notify_the_right_people(user, other_user):
+    post = post_create(author=user, body="my post")
+    comment = comment_create(post=post, author=other_user, body="a comment")
+    assert len(_notes(user, "reply")) == 1
+    comment_create(post=post, author=user, body="thanks", parent=comment)
+    assert len(_notes(other_user, "reply")) == 1
+    # Mentioned and replied-to at once: told once.
+    user.email = "me@example.com"
+    user.save()
+    comment_create(post=post, author=other_user, body="@me look", parent=comment)
+    assert len(_notes(user)) == 2  # the first reply, then one mention
+
+
+def test_reactions_are_aggregated_and_withdrawn(user):
+    post = post_create(author=user, body="react")
+    fans = [UserFactory() for _ in range(3)]
+    for fan in fans:
+        reaction_set(user=fan, kind="like", post=post)
+    [row] = _notes(user, "reaction")
+    assert row.actor_count == 3
+    reaction_remove(user=fans[0], post=post)
+    [row] = _notes(user, "reaction")
+    assert row.actor_count == 2
+
+
+def test_praise_and_must_read_notify(user, other_user, staff_user):
+    post_create(
+        author=user, kind=Post.Kind.PRAISE, body="thanks", praised=[other_user], praise_badge="mentor"
+    )
+    assert len(_notes(other_user, "mention")) == 1
+    post_create(author=staff_user, body="read this", is_announcement=True, must_read=True)
+    assert len(_notes(user, "must_read_announcement")) == 1
+    assert len(_notes(other_user, "must_read_announcement")) == 1
+    assert _notes(staff_user) == []
+
+
+def test_notification_targets_use_the_post_gate(member, outsider, groups):
+    from feed.permissions import (
+        can_view_comment,
+        can_view_post,
+        filter_visible_comments,
+        filter_visible_posts,
+    )
+    from notifications.targets import target_type_for
+
+    post = post_create(author=member, body="private", group=groups["private"])
+    comment = comment_create(post=post, author=member, body="c")
+    post_type, comment_type = target_type_for(Post), target_type_for(Comment)
+    assert post_type.can_view is can_view_post
+    assert post_type.filter_visible is filter_visible_posts
+    assert comment_type.can_view is can_view_comment
+    assert comment_type.filter_visible is filter_visible_comments
+    for viewer, allowed in ((member, True), (outsider, False)):
+        assert can_view_post(viewer, post) is allowed
+        assert filter_visible_posts(viewer).filter(pk=post.pk).exists() is allowed
+        assert can_view_comment(viewer, comment) is allowed
+        assert filter_visible_comments(viewer).filter(pk=comment.pk).exists() is allowed
+    assert post_type.describe(post) == "“private”"
+    assert comment_type.describe(comment) == "a comment on “private”"
+    post_delete(post=post, actor=member)
+    post.refresh_from_db()
+    assert not can_view_post(member, post)
+    assert not filter_visible_comments(member).exists()

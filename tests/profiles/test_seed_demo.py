@@ -51,3 +51,12 @@ def test_demo_login_works(client):
     response = client.post("/accounts/login/", {"login": "admin@example.com", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_seed_demo_refuses_a_production_install(settings):
+    from django.core.management.base import CommandError
+
+    settings.HTTPS = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", quiet_logins=True)
+    assert not User.objects.exists()

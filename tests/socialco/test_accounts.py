@@ -61,7 +61,41 @@ def test_signup_with_outside_domain_is_refused_with_form_error(client):
 def test_signup_domain_check_ignores_lookalike_subdomains(client):
     client.post(reverse("account_signup"), {**SIGNUP, "email": "ana@example.com.evil.test"})
     client.post(reverse("account_signup"), {**SIGNUP, "email": "ana@evil-example.com"})
+    client.post(reverse("account_signup"), {**SIGNUP, "email": "ana@sub.example.com"})
     assert User.objects.count() == 0
+
+
+def test_signup_refuses_plus_addresses_so_one_mailbox_is_one_account(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "email": "ana+2@example.com"})
+    assert "without a +tag" in response.text
+    assert User.objects.count() == 0
+
+
+def test_signup_with_existing_address_hashes_like_a_new_one(client, settings):
+    """No enumeration by timing: both paths hash a password (counted, not timed)."""
+    from django.contrib.auth import hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    UserFactory(email="taken@example.com")
+    calls = []
+    original = hashers.PBKDF2PasswordHasher.encode
+
+    def counting_encode(self, password, salt, iterations=None):
+        calls.append(1)
+        return original(self, password, salt, iterations)
+
+    hashers.PBKDF2PasswordHasher.encode = counting_encode
+    try:
+        client.post(reverse("account_signup"), {**SIGNUP, "email": "fresh@example.com"})
+        fresh_hashes = len(calls)
+        client.logout()
+        calls.clear()
+        client.post(reverse("account_signup"), {**SIGNUP, "email": "taken@example.com"})
+        taken_hashes = len(calls)
+    finally:
+        hashers.PBKDF2PasswordHasher.encode = original
+    assert fresh_hashes >= 1
+    assert taken_hashes >= fresh_hashes
 
 
 def test_signup_does_not_reveal_existing_account(client):
@@ -142,3 +176,11 @@ def test_totp_can_be_activated(client, user):
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
     assert client.get("/").status_code == 302
+
+    # Nor through the admin's own login form.
+    user.is_staff = True
+    user.save()
+    client.logout()
+    client.post("/admin/login/", {"username": user.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302

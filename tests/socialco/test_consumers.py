@@ -44,10 +44,11 @@ async def test_logged_in_user_with_allowed_origin_connects_and_gets_pong():
     await communicator.disconnect()
 
 
-async def test_anonymous_socket_is_refused():
-    _communicator, connected, code = await _connect([ORIGIN, await _session_cookie_for(None)])
-    assert not connected
-    assert code == 4401
+async def test_anonymous_socket_is_closed_with_4401_so_the_browser_stops_retrying():
+    communicator, connected, _ = await _connect([ORIGIN, await _session_cookie_for(None)])
+    # Accepted then closed: a refused handshake would reach the browser as 1006, not 4401.
+    assert connected
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
 
 
 async def test_foreign_origin_is_refused():
@@ -69,8 +70,11 @@ async def test_inactive_user_is_refused():
     cookie = await _session_cookie_for(user)
     user.is_active = False
     await sync_to_async(user.save)()
-    _communicator, connected, _ = await _connect([ORIGIN, cookie])
-    assert not connected
+    communicator, connected, _ = await _connect([ORIGIN, cookie])
+    assert not connected or await communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": 4401,
+    }
 
 
 @pytest.mark.parametrize(
@@ -81,6 +85,9 @@ async def test_inactive_user_is_refused():
         ('{"no": "type"}', "bad_frame"),
         ('{"type": "launch.missiles"}', "unknown_type"),
         ('{"type": "ping", "pad": "' + "x" * MAX_FRAME_BYTES + '"}', "frame_too_large"),
+        ('{"type": "ping", "ref": ' + "[" * 30000 + "]" * 30000 + "}", "bad_json"),
+        ('{"type": "ping", "ref": NaN}', "bad_json"),
+        ('{"type": "ping", "ref": 1' + "0" * 5000 + "}", "bad_json"),
     ],
 )
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(frame, code):
@@ -94,6 +101,16 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(frame, co
     assert answer["message"]
     await communicator.send_to(text_data='{"type": "ping"}')
     assert (await communicator.receive_json_from(timeout=5))["type"] == "pong"
+    await communicator.disconnect()
+
+
+async def test_only_short_refs_are_echoed():
+    user = await sync_to_async(UserFactory)()
+    communicator, _connected, _ = await _connect([ORIGIN, await _session_cookie_for(user)])
+    await communicator.send_to(text_data=json.dumps({"type": "ping", "ref": {"nested": [1, 2]}}))
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong", "ref": None}
+    await communicator.send_to(text_data=json.dumps({"type": "ping", "ref": "abc"}))
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong", "ref": "abc"}
     await communicator.disconnect()
 
 

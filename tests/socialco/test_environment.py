@@ -67,3 +67,46 @@ def test_production_environment_passes_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_processes_starting_together_share_one_secret_key(tmp_path):
+    script = (
+        "import sys; from pathlib import Path; from socialco.environment import secret_key; "
+        "print(secret_key(Path(sys.argv[1])))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "var")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(8)
+    ]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+    keys = {out.strip() for out, _ in outputs}
+    assert len(keys) == 1
+    assert len(keys.pop()) >= 50
+
+
+def test_var_dir_and_sqlite_database_are_private(tmp_path):
+    var = tmp_path / "fresh-var"
+    assert _manage(["migrate", "-v0"], var).returncode == 0
+    assert oct(var.stat().st_mode & 0o777) == "0o700"
+    for path in var.glob("db.sqlite3*"):
+        assert oct(path.stat().st_mode & 0o077) == "0o0", path
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("LOG_LEVEL", "verbose"), ("TIME_ZONE", "Mars/Base"), ("API_THROTTLE_USER", "lots")],
+)
+def test_more_malformed_values_fail_with_one_line(tmp_path, name, value):
+    result = _manage(["check"], tmp_path, **{name: value})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"socialco: configuration error: {name}:")

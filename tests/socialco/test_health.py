@@ -10,6 +10,10 @@ def test_healthz_reports_ok_after_real_round_trips(client):
     assert response.json() == {"database": "ok", "channel_layer": "ok"}
 
 
+def test_healthz_answers_head_for_load_balancers(client):
+    assert client.head("/healthz").status_code == 200
+
+
 def test_healthz_names_a_failing_database(client, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise connection.OperationalError("database is gone")

@@ -30,6 +30,18 @@ def test_hands_over_to_nginx_when_configured(settings):
     assert response.content == b""
 
 
+def test_download_names_cannot_inject_header_parameters():
+    name = default_storage.save("files/report.pdf", ContentFile(b"%PDF"))
+    response = serve_protected_file(
+        RequestFactory().get("/"), name, download_name="x\"; filename*=UTF-8''evil.html"
+    )
+    header = response["Content-Disposition"]
+    assert header.startswith("attachment")
+    assert header.count("filename*=") <= 1
+    unicode = serve_protected_file(RequestFactory().get("/"), name, download_name="Résumé.pdf")
+    assert "=?utf-8?" not in unicode["Content-Disposition"]
+
+
 @pytest.mark.parametrize("name", ["", "missing.png", "../settings.py", "avatars/../../etc/passwd"])
 def test_missing_or_traversal_is_404(name):
     with pytest.raises(Http404):

@@ -6,9 +6,10 @@ import importlib
 import random
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from profiles.models import MODERATORS_GROUP, User
@@ -147,9 +148,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even though HTTPS=true says this is a production install (never do this).",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if settings.HTTPS and not options["allow_production"]:
+            raise CommandError(
+                "Refusing to load demo data (a superuser with a published password) into a "
+                "production install (HTTPS=true). Pass --allow-production to override."
+            )
         rng = random.Random(2026)  # a fixed seed: the same company every time
         password_hash = make_password(DEMO_PASSWORD)
 
