@@ -19,6 +19,7 @@ class PostAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "is_announcement", "must_read")
     search_fields = ("title", "body", "author__email", "author__display_name")
+    list_select_related = ("author", "group")
     raw_id_fields = ("author", "group")
     readonly_fields = ("body_html", "comment_count", "reaction_counts", "edited_at", "deleted_at")
     exclude = ("praised", "tags", "mentioned")
@@ -28,6 +29,7 @@ class PostAdmin(admin.ModelAdmin):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ("id", "author", "post", "created_at", "deleted_at")
     search_fields = ("body", "author__email")
+    list_select_related = ("author", "post")
     raw_id_fields = ("author", "post", "parent")
     readonly_fields = ("body_html", "reaction_counts")
     exclude = ("mentioned",)

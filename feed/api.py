@@ -36,9 +36,9 @@ from feed.permissions import (
     check_view_comment_permission,
     check_view_post_permission,
 )
-from feed.rate_limits import RateLimited
 from feed.selectors import BadCursor
 from groups.permissions import filter_visible_groups
+from socialco.ratelimits import RateLimitExceeded
 
 User = get_user_model()
 
@@ -179,7 +179,7 @@ def _call(func, **kwargs):
         ) from None
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc) or None) from None
-    except RateLimited as exc:
+    except RateLimitExceeded as exc:
         raise Throttled(wait=exc.retry_after, detail=str(exc.message)) from None
 
 

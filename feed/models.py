@@ -134,7 +134,7 @@ class Post(models.Model):
     mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="post_mentions", blank=True)
 
     is_announcement = models.BooleanField(_("announcement"), default=False)
-    pinned_until = models.DateTimeField(_("pinned until"), null=True, blank=True)
+    pinned_until = models.DateTimeField(_("pinned until"), null=True, blank=True, default=None)
     must_read = models.BooleanField(_("must read"), default=False)
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)

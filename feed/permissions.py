@@ -20,6 +20,7 @@ from django.http import Http404
 from feed.models import Comment, Post
 from groups.models import Group
 from groups.permissions import can_post_in_group, can_view_group_content, content_visible_group_ids
+from socialco import policy
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -69,9 +70,9 @@ def check_post_in_audience_permission(user: User, group: Group | None) -> None:
 
 
 def can_post_announcement(user: User) -> bool:
-    """Who may post company announcements (pinned, must-read). The site policy decides later;
-    until then staff. This is the only place that answers the question."""
-    return _active(user) and user.is_staff
+    """Who may post company announcements (pinned, must-read): the site policy decides
+    (staff by default). The feed asks only this function."""
+    return _active(user) and policy.can_post_announcement(user)
 
 
 def can_edit_post(user: User, post: Post) -> bool:

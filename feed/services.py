@@ -6,7 +6,8 @@ in feed/notifications.py: one call site per event).
 
 Bad input raises ValidationError with a message per field (the doors show them next to the
 kept text); a forbidden action raises PermissionDenied (or Http404 where the thing must
-look absent); too many writes raise RateLimited.
+look absent); too many posts or comments raise socialco.ratelimits.RateLimitExceeded
+(limits from the site policy).
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ from feed.permissions import (
     can_react,
     check_post_in_audience_permission,
 )
-from feed.rate_limits import check_rate_limit
 from groups.models import Group
 from socialco.markdown import render_markdown, sanitise_html
+from socialco.ratelimits import RateLimitAction, check_rate_limit
 from socialco.uploads import ProcessedImage, process_image
 
 User = get_user_model()
@@ -189,7 +190,7 @@ def post_create(
     If the author already created a post with `idempotency_key`, that post is returned and
     nothing is written (a form submitted twice creates one post). Raises PermissionDenied if
     the author may not post in `group` or announce; ValidationError for bad input (nothing is
-    saved); RateLimited. After the commit: the live "new post" event and notifications for
+    saved); RateLimitExceeded. After the commit: the live "new post" event and notifications for
     mentioned and praised people, and must-read announcements.
     """
     if idempotency_key is not None:
@@ -247,7 +248,7 @@ def post_create(
     )
     if errors:
         raise ValidationError(errors)
-    check_rate_limit(author, "post")
+    check_rate_limit(author, RateLimitAction.POST)
 
     rich = render_rich_text(body, compact=False)
     post = Post(
@@ -380,7 +381,7 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
     _check_body(errors, body, limit=COMMENT_BODY_MAX)
     if errors:
         raise ValidationError(errors)
-    check_rate_limit(author, "comment")
+    check_rate_limit(author, RateLimitAction.COMMENT)
     rich = render_rich_text(body, compact=True)
     comment = Comment(post=post, parent=parent, author=author, body=body, body_html=rich.html)
     comment.full_clean(exclude=["post", "parent", "author"])
@@ -468,7 +469,6 @@ def reaction_set(*, user, kind: str, post: Post | None = None, comment: Comment 
         raise PermissionDenied("You cannot react to this.")
     if kind not in ReactionKind.values:
         raise ValidationError({"kind": [_("Choose one of the reactions offered.")]})
-    check_rate_limit(user, "reaction")
     target = {"post": post} if post is not None else {"comment": comment}
     reaction = Reaction.objects.select_for_update().filter(user=user, **target).first()
     created = reaction is None

@@ -34,10 +34,10 @@ from feed.permissions import (
     check_view_comment_permission,
     check_view_post_permission,
 )
-from feed.rate_limits import RateLimited
 from feed.selectors import BadCursor, FeedSpec
 from groups.permissions import can_post_in_group, can_view_group_content, check_view_group_permission
 from socialco.protected_files import serve_protected_file
+from socialco.ratelimits import RateLimitExceeded
 
 User = get_user_model()
 
@@ -251,7 +251,7 @@ def compose(request: HttpRequest, kind: str) -> HttpResponse:
             _errors_to_form(form, exc)
         except PermissionDenied:
             form.add_error("group" if form.cleaned_data.get("group") else None, _("You cannot post there."))
-        except RateLimited as exc:
+        except RateLimitExceeded as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Your article is published.") if post.is_article else _("Posted."))
@@ -351,8 +351,6 @@ def _react(request: HttpRequest, *, post: Post, comment: Comment | None = None) 
             services.reaction_set(user=request.user, kind=kind, **target)
     except ValidationError:
         return HttpResponseBadRequest(_("Choose one of the reactions offered."))
-    except RateLimited as exc:
-        return HttpResponse(exc.message, status=429)
     if not request.htmx:
         return redirect(_safe_next(request, reverse("feed:post_detail", args=[post.pk])))
     item = comment or post
@@ -425,7 +423,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
-        except RateLimited as exc:
+        except RateLimitExceeded as exc:
             error = exc.message
         else:
             if not request.htmx:

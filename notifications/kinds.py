@@ -127,11 +127,11 @@ def spec_for(kind: Kind | str) -> KindSpec:
 
 
 def default_delivery(kind: Kind | str) -> Delivery:
-    """The site's default for `kind`: `settings.NOTIFICATIONS_DEFAULT_DELIVERY` (a dict of kind
-    value -> delivery value) overrides the built-in default. The site policy moves this to admin
-    by replacing this function's body; nothing else reads the defaults."""
-    overrides: Mapping[str, str] = getattr(settings, "NOTIFICATIONS_DEFAULT_DELIVERY", {})
-    value = overrides.get(Kind(kind).value)
+    """The site's default for `kind`, from the admin-editable site policy (cached, no query);
+    the built-in default when the policy has no value for it."""
+    from socialco.policy import default_notification_preferences
+
+    value = default_notification_preferences().get(Kind(kind).value)
     return Delivery(value) if value else spec_for(kind).default_delivery
 
 

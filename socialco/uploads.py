@@ -4,6 +4,7 @@
 - only JPEG, PNG, WebP and GIF (first frame) are opened; SVG and anything else is refused;
 - files over the byte limit are refused before reading, images over the pixel limit before
   decoding (Pillow reads the size from the header), so a decompression bomb never expands;
+  both limits come from the site policy (changed live in admin) unless the caller passes its own;
 - EXIF/GPS and every other metadata block is dropped by re-encoding from the pixels;
 - the EXIF orientation is applied first, so photos stay upright without their metadata.
 """
@@ -14,11 +15,12 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from socialco.policy import get_policy
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
@@ -33,7 +35,11 @@ class ProcessedImage:
 
 
 def _limits(max_bytes: int | None, max_pixels: int | None) -> tuple[int, int]:
-    return (max_bytes or settings.UPLOAD_MAX_BYTES, max_pixels or settings.UPLOAD_MAX_PIXELS)
+    """Explicit limits win; otherwise the site policy's current ones (admins change them live)."""
+    if max_bytes and max_pixels:
+        return max_bytes, max_pixels
+    policy = get_policy()
+    return (max_bytes or policy.upload_max_bytes, max_pixels or policy.upload_max_pixels)
 
 
 def open_checked_image(upload, *, max_bytes: int | None = None, max_pixels: int | None = None) -> Image.Image:

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from feed import views as feed_views
-from socialco import api_urls, views
+from socialco import api_urls, policy_views, views
 
 # The admin signs people in through allauth, so MFA and login rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -16,6 +16,8 @@ urlpatterns = [
     path("guidelines/", views.guidelines, name="guidelines"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("site-logo", policy_views.company_logo, name="company_logo"),
+    path("invitations/<str:token>/", policy_views.invitation_accept, name="invitation_accept"),
     path("api/v1/", include((api_urls, "api"))),
     path("notifications/", include("notifications.urls")),
 ]

@@ -34,3 +34,36 @@ def staff_user(db):
 def logged_in_client(client, user):
     client.force_login(user)
     return client
+
+
+_DB_FIXTURES = ("transactional_db", "db")
+
+
+@pytest.fixture(autouse=True)
+def _warm_site_policy(request, _isolated_state):
+    """Tests that use the database start with the site policy cached, as a running site has it.
+
+    So a query-count assertion measures the page, not the one-off policy read after the
+    cache was cleared.
+    """
+    wants_db = request.node.get_closest_marker("django_db") is not None
+    for name in _DB_FIXTURES:
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            wants_db = True
+            break
+    if wants_db:
+        from socialco.policy import get_policy
+
+        get_policy()
+
+
+@pytest.fixture
+def set_site_policy(db):
+    """Change site policy settings the way an admin does: set_site_policy(signup_mode="invitation")."""
+    from socialco.policy_services import site_policy_update
+
+    def _set(**values):
+        return site_policy_update(actor=None, **values)
+
+    return _set

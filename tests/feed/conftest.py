@@ -8,17 +8,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from feed import rate_limits
 from groups.models import Group, Membership
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _generous_rate_limits(monkeypatch):
-    """Tests create many posts per author; the rate-limit tests lower the limits themselves."""
-    monkeypatch.setattr(
-        rate_limits, "DEFAULT_LIMITS", dict.fromkeys(rate_limits.DEFAULT_LIMITS, (10000, 3600))
-    )
+def _no_rate_limits(request):
+    """Tests create many posts per author: no limits unless a test sets them (set_site_policy)."""
+    if request.node.get_closest_marker("django_db") is not None or "db" in request.fixturenames:
+        request.getfixturevalue("set_site_policy")(rate_limit_posts="", rate_limit_comments="")
 
 
 def make_group(visibility: str, *members, slug: str | None = None, archived: bool = False) -> Group:

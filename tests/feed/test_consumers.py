@@ -25,7 +25,9 @@ new_group = sync_to_async(make_group)
 
 
 async def _socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, await _session_cookie_for(user)])
+    communicator = WebsocketCommunicator(
+        application, "/ws/", headers=[ORIGIN, await _session_cookie_for(user)]
+    )
     connected, _ = await communicator.connect(timeout=5)
     assert connected
     return communicator
@@ -60,7 +62,9 @@ async def test_company_feed_hears_of_a_new_visible_post():
         "ref": "s1",
     }
     post = await create_post(author=author, body="hello everyone")
-    assert await _of_type(socket, "feed.new_post") == [{"type": "feed.new_post", "feed": "company", "post": post.pk}]
+    assert await _of_type(socket, "feed.new_post") == [
+        {"type": "feed.new_post", "feed": "company", "post": post.pk}
+    ]
     # One's own posts do not ring the bar.
     await create_post(author=viewer, body="mine")
     assert await _of_type(socket, "feed.new_post") == []
@@ -127,7 +131,9 @@ async def test_secret_post_answers_like_a_missing_one():
     socket = await _socket(outsider)
     hidden = await _send(socket, {"type": "post.subscribe", "post": post.pk})
     missing = await _send(socket, {"type": "post.subscribe", "post": post.pk + 1000})
-    assert hidden == missing == {"type": "error", "code": "not_found", "message": "No such post.", "ref": None}
+    assert (
+        hidden == missing == {"type": "error", "code": "not_found", "message": "No such post.", "ref": None}
+    )
     await socket.disconnect()
 
 

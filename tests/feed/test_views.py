@@ -451,3 +451,23 @@ def test_edited_post_never_serves_a_stale_fragment(client, user):
     assert "version one" not in text
     post_delete(post=post, actor=user)
     assert "version two" not in client.get("/feed/company/").text
+
+
+def test_composer_over_the_rate_limit_keeps_the_text(logged_in_client, set_site_policy):
+    set_site_policy(rate_limit_posts="1/h")
+    logged_in_client.post("/feed/new/post/", _post_form(body="first"))
+    response = logged_in_client.post("/feed/new/post/", _post_form(body="second, too soon"))
+    assert response.status_code == 400
+    assert "You are doing that too often" in response.text
+    assert "second, too soon" in response.text
+    assert Post.objects.count() == 1
+
+
+def test_announcements_follow_the_site_policy(client, user, set_site_policy):
+    client.force_login(user)
+    client.post("/feed/new/post/", _post_form(body="not allowed", is_announcement="on"))
+    assert not Post.objects.filter(is_announcement=True).exists()
+    set_site_policy(announcement_posting="everyone")
+    assert "is_announcement" in client.get("/feed/").text
+    client.post("/feed/new/post/", _post_form(body="allowed now", is_announcement="on"))
+    assert Post.objects.get(is_announcement=True).body == "allowed now"

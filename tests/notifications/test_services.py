@@ -248,8 +248,10 @@ def test_in_app_and_digest_preferences_send_no_mail_at_once(delivery, django_cap
     assert mail.outbox == []
 
 
-def test_site_default_applies_without_a_preference(settings, django_capture_on_commit_callbacks):
-    settings.NOTIFICATIONS_DEFAULT_DELIVERY = {"new_follower": "email"}
+def test_site_default_applies_without_a_preference(set_site_policy, django_capture_on_commit_callbacks):
+    from socialco.policy import default_notification_preferences
+
+    set_site_policy(notification_defaults={**default_notification_preferences(), "new_follower": "email"})
     follower, followed = UserFactory(), UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[followed], kind=Kind.NEW_FOLLOWER, actor=follower, target=follower)

@@ -1,6 +1,7 @@
 """The one image pipeline: allowed formats only, limits before decoding, metadata stripped."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,6 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from socialco.uploads import process_image
+
+# The limits come from the site policy, read from the database on a cold cache.
+pytestmark = pytest.mark.django_db
 
 
 def _image_bytes(fmt="PNG", size=(64, 48), mode="RGB", **save_kwargs) -> bytes:
@@ -46,16 +50,16 @@ def test_process_image_refuses_other_types_behind_an_image_name():
         process_image(_upload(_image_bytes("BMP"), name="x.png"), sizes={"l": 9})
 
 
-def test_process_image_refuses_oversized_files(settings):
-    settings.UPLOAD_MAX_BYTES = 2000
+def test_process_image_refuses_oversized_files(set_site_policy):
+    set_site_policy(upload_max_bytes=2000)
     big = _image_bytes("PNG", size=(400, 400), mode="RGB", compress_level=0)
     with pytest.raises(ValidationError) as exc:
         process_image(_upload(big), sizes={"large": 512})
     assert exc.value.code == "too_large"
 
 
-def test_process_image_refuses_a_decompression_bomb_before_decoding(settings):
-    settings.UPLOAD_MAX_PIXELS = 1_000_000
+def test_process_image_refuses_a_decompression_bomb_before_decoding(set_site_policy):
+    set_site_policy(upload_max_megapixels=Decimal("1"))
     # 20000 x 20000 pixels of one colour compresses to a tiny PNG.
     bomb = _image_bytes("PNG", size=(20000, 20000), mode="1")
     assert len(bomb) < 200_000
@@ -74,3 +78,24 @@ def test_process_image_strips_exif_and_gps():
     out = result["large"].content.read()
     assert b"SpyCam" not in out
     assert not Image.open(io.BytesIO(out)).getexif()
+
+
+def test_upload_limits_follow_the_site_policy_at_once(set_site_policy):
+    data = _image_bytes("PNG", size=(400, 400), mode="RGB", compress_level=0)
+    set_site_policy(upload_max_bytes=len(data) - 1)
+    with pytest.raises(ValidationError) as exc:
+        process_image(_upload(data), sizes={"large": 512})
+    assert exc.value.code == "too_large"
+    set_site_policy(upload_max_bytes=len(data))
+    assert process_image(_upload(data), sizes={"large": 512})["large"].width == 400
+    set_site_policy(upload_max_megapixels=Decimal("0.1"))  # 400 x 400 = 0.16 MP
+    with pytest.raises(ValidationError) as exc:
+        process_image(_upload(data), sizes={"large": 512})
+    assert exc.value.code == "too_many_pixels"
+
+
+def test_explicit_limits_override_the_policy(set_site_policy):
+    data = _image_bytes("PNG", size=(400, 400), mode="RGB", compress_level=0)
+    set_site_policy(upload_max_bytes=2000)
+    result = process_image(_upload(data), sizes={"large": 512}, max_bytes=len(data), max_pixels=200_000)
+    assert result["large"].width == 400
