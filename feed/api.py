@@ -508,8 +508,8 @@ class TagListApi(APIView):
 class TagDetailApi(APIView):
     """GET a tag (with whether the caller follows it); PUT follows it, DELETE unfollows."""
 
-    def _tag(self, key: str):
-        tag = selectors.tag_by_key(key)
+    def _tag(self, request: Request, key: str):
+        tag = selectors.tag_by_key(request.user, key)
         if tag is None:
             raise Http404
         return tag
@@ -521,16 +521,16 @@ class TagDetailApi(APIView):
 
     @extend_schema(responses=TagDetailSerializer)
     def get(self, request: Request, key: str) -> Response:
-        return self._answer(request, self._tag(key))
+        return self._answer(request, self._tag(request, key))
 
     @extend_schema(request=None, responses=TagDetailSerializer)
     def put(self, request: Request, key: str) -> Response:
-        tag = self._tag(key)
+        tag = self._tag(request, key)
         services.tag_follow(user=request.user, tag=tag)
         return self._answer(request, tag)
 
     @extend_schema(responses=TagDetailSerializer)
     def delete(self, request: Request, key: str) -> Response:
-        tag = self._tag(key)
+        tag = self._tag(request, key)
         services.tag_unfollow(user=request.user, tag=tag)
         return self._answer(request, tag)

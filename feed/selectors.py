@@ -74,7 +74,7 @@ def resolve_feed_spec(user, kind: object, key: object) -> FeedSpec:
             raise Http404
         return FeedSpec(kind, group_id=group.pk)
     if kind == FeedSpec.TAG:
-        tag = tag_by_key(str(key))
+        tag = tag_by_key(user, str(key))
         if tag is None:
             raise Http404
         return FeedSpec(kind, tag_id=tag.pk)
@@ -376,8 +376,13 @@ def followed_tags(user) -> list[Tag]:
     return list(Tag.objects.filter(id__in=followed_tag_ids(user)).order_by("key"))
 
 
-def tag_by_key(key: str) -> Tag | None:
-    return Tag.objects.filter(key=key).first()
+def tag_by_key(user, key: str) -> Tag | None:
+    """The tag, if the user may know it: some post they may see carries it. A tag used only in
+    groups hidden from them answers like a missing one."""
+    tagged = Post.tags.through.objects.filter(post__in=filter_visible_posts(user).values("id")).values(
+        "tag_id"
+    )
+    return Tag.objects.filter(key=key, id__in=tagged).first()
 
 
 def is_following_tag(user, tag: Tag) -> bool:

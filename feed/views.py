@@ -136,7 +136,7 @@ def group_feed(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def tag_feed(request: HttpRequest, key: str) -> HttpResponse:
-    tag = selectors.tag_by_key(tag_key(key))
+    tag = selectors.tag_by_key(request.user, tag_key(key))
     if tag is None:
         raise Http404
     if tag.key != key:
@@ -517,7 +517,7 @@ def comment_history(request: HttpRequest, pk: int) -> HttpResponse:
 # Tags and mentions ---------------------------------------------------------------------------
 @require_POST
 def tag_follow_toggle(request: HttpRequest, key: str) -> HttpResponse:
-    tag = selectors.tag_by_key(key)
+    tag = selectors.tag_by_key(request.user, key)
     if tag is None:
         raise Http404
     if request.POST.get("follow") == "1":
