@@ -26,6 +26,7 @@ from feed.models import Acknowledgement, Comment, Post, PostImage, Reaction, Rea
 from feed.permissions import filter_visible_comments, filter_visible_posts
 from groups.models import Group, Membership
 from groups.permissions import can_view_group_content, check_view_group_permission, member_group_ids
+from profiles.selectors import followed_ids
 
 User = get_user_model()
 
@@ -91,12 +92,8 @@ def resolve_feed_spec(user, kind: object, key: object) -> FeedSpec:
 
 
 def followed_author_ids(user) -> QuerySet:
-    """Ids of the people `user` follows, as a subquery.
-
-    Follows belong to profiles (profiles.models.Follow); until that model lands nobody is
-    followed. This is the one place the feed asks the question.
-    """
-    return User.objects.none().values("id")
+    """Ids of the people `user` follows, as a subquery (profiles owns follows)."""
+    return followed_ids(user.pk)
 
 
 def followed_tag_ids(user) -> QuerySet:
@@ -364,6 +361,39 @@ def praise_received(viewer, user, *, limit: int = 10) -> list[Post]:
         .prefetch_related(*CONTENT_PREFETCHES)
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def profile_sections(viewer, person, *, limit: int = 5) -> dict[str, list[Post]]:
+    """What a profile page shows from the feed, each newest first and filtered by the post gate:
+    `recent_posts` (by the person), `articles` (theirs) and `praise_received` (naming them).
+    One query in all; ready for templates/feed/partials/profile_sections.html."""
+    praised_here = Post.praised.through.objects.filter(user_id=person.pk).values("post_id")
+    rows = list(
+        filter_visible_posts(viewer)
+        .filter(Q(author_id=person.pk) | Q(id__in=praised_here))
+        .annotate(
+            praises_person=Exists(
+                Post.praised.through.objects.filter(post_id=OuterRef("pk"), user_id=person.pk)
+            )
+        )
+        .select_related("author")
+        .only(
+            "id",
+            "kind",
+            "title",
+            "body_html",
+            "praise_badge",
+            "created_at",
+            "author__display_name",
+            "author_id",
+        )
+        .order_by("-created_at", "-id")[: limit * 20]
+    )
+    return {
+        "recent_posts": [p for p in rows if p.author_id == person.pk and not p.is_article][:limit],
+        "articles": [p for p in rows if p.author_id == person.pk and p.is_article][:limit],
+        "praise_received": [p for p in rows if p.is_praise and p.praises_person][:limit],
+    }
 
 
 # Sidebars, composer, autocomplete ------------------------------------------------------------

@@ -36,6 +36,8 @@ from feed.permissions import (
 )
 from feed.selectors import BadCursor, FeedSpec
 from groups.permissions import can_post_in_group, can_view_group_content, check_view_group_permission
+from profiles.permissions import can_follow
+from profiles.selectors import is_following
 from socialco.protected_files import serve_protected_file
 from socialco.ratelimits import RateLimitExceeded
 
@@ -170,6 +172,8 @@ def person_feed(request: HttpRequest, user_id: int) -> HttpResponse:
         "feed_title": person.display_name,
         "feed_nav": "",
         "person": person,
+        "can_follow": can_follow(request.user, person),
+        "is_following": can_follow(request.user, person) and is_following(request.user, person),
         "person_tab": tab,
         "profile_url": _profile_url(person),
         "live_key": str(person.pk),
@@ -190,13 +194,11 @@ def person_feed(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 def _profile_url(person) -> str | None:
-    """The person's profile page, once the profiles app provides one."""
-    for kwargs in ({"pk": person.pk}, {"user_id": person.pk}):
-        try:
-            return reverse("profiles:detail", kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
+    """The person's profile page (None if the profiles app offers none)."""
+    try:
+        return reverse("profiles:detail", args=[person.pk])
+    except NoReverseMatch:
+        return None
 
 
 @require_GET

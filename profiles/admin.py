@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from profiles.accounts import accounts_deactivate, accounts_reactivate, moderators_add, moderators_remove
-from profiles.models import MODERATORS_GROUP, Department, Skill, User
+from profiles.models import MODERATORS_GROUP, Department, Endorsement, Follow, Skill, User
+from socialco.markdown import render_markdown
 
 
 class HRModeratorFilter(admin.SimpleListFilter):
@@ -25,27 +26,45 @@ class HRModeratorFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Admins set org fields here (or with `import_staff`); the manager field refuses loops."""
+
     ordering = ["display_name"]
     list_display = [
         "email",
         "display_name",
         "title",
         "department",
+        "location",
         "manager",
         "is_active",
         "is_staff",
         "hr_moderator",
     ]
-    list_filter = ["is_active", "is_staff", "is_superuser", HRModeratorFilter, "department", "groups"]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        HRModeratorFilter,
+        "department",
+        "location",
+        "groups",
+    ]
     list_select_related = ["department", "manager"]
-    search_fields = ["email", "display_name", "title"]
-    autocomplete_fields = ["department", "manager", "skills"]
+    search_fields = ["email", "display_name", "title", "location"]
+    autocomplete_fields = ["department", "manager", "skills", "ask_me_about"]
     date_hierarchy = "date_joined"
     readonly_fields = ["last_login", "date_joined"]
     actions = ["deactivate", "reactivate", "make_hr_moderator", "remove_hr_moderator"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "title", "department", "manager", "skills", "time_zone")}),
+        (
+            _("Organisation"),
+            {"fields": ("display_name", "title", "department", "manager", "location", "start_date")},
+        ),
+        (
+            _("Profile (normally edited by the person)"),
+            {"fields": ("pronouns", "phone", "time_zone", "bio", "skills", "ask_me_about")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -130,6 +149,10 @@ class UserAdmin(DjangoUserAdmin):
             messages.SUCCESS,
         )
 
+    def save_model(self, request, obj, form, change) -> None:
+        obj.bio_html = render_markdown(obj.bio)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
@@ -158,3 +181,19 @@ class SkillAdmin(admin.ModelAdmin):
     @admin.display(description=_("people"), ordering="people_count")
     def people(self, obj: Skill) -> int:
         return obj.people_count
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["follower", "followed", "created_at"]
+    list_select_related = ["follower", "followed"]
+    raw_id_fields = ["follower", "followed"]
+    search_fields = ["follower__email", "followed__email"]
+
+
+@admin.register(Endorsement)
+class EndorsementAdmin(admin.ModelAdmin):
+    list_display = ["endorser", "person", "skill", "created_at"]
+    list_select_related = ["endorser", "person", "skill"]
+    raw_id_fields = ["endorser", "person"]
+    search_fields = ["person__email", "skill__name"]

@@ -10,6 +10,7 @@ endpoint_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("feed.api_urls")),
     path("notifications/", include("notifications.api_urls")),
+    path("", include("profiles.api_urls")),
 ]
 
 urlpatterns = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("site-logo", policy_views.company_logo, name="company_logo"),
     path("invitations/<str:token>/", policy_views.invitation_accept, name="invitation_accept"),
+    path("people/", include("profiles.urls")),
     path("api/v1/", include((api_urls, "api"))),
     path("notifications/", include("notifications.urls")),
 ]

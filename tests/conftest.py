@@ -67,3 +67,40 @@ def set_site_policy(db):
         return site_policy_update(actor=None, **values)
 
     return _set
+
+
+# --- Profiles (appended by the profiles app) -------------------------------------------------
+@pytest.fixture
+def crowd(db):
+    """200 colleagues in 5 departments and 4 offices, 3 skills and a topic each, a manager tree,
+    follows and endorsements, and one former employee: enough rows for an N+1 to show."""
+    from profiles.models import Endorsement, Follow
+    from profiles.services import skills_get_or_create
+    from tests.factories import DepartmentFactory
+
+    departments = [DepartmentFactory(name=f"Dept {i}") for i in range(5)]
+    skills = skills_get_or_create(names=[f"Skill {i}" for i in range(12)])
+    people = []
+    for i in range(200):
+        manager = people[(i - 1) // 4] if i else None
+        person = UserFactory(
+            display_name=f"Crowd Person {i:03d}",
+            department=departments[i % 5],
+            location=["London", "Berlin", "New York", "Remote"][i % 4],
+            manager=manager,
+            title=["Engineer", "Designer", "Analyst"][i % 3],
+        )
+        person.skills.set([skills[i % 12], skills[(i + 1) % 12], skills[(i + 5) % 12]])
+        person.ask_me_about.set([skills[(i + 3) % 12]])
+        people.append(person)
+    Follow.objects.bulk_create(
+        [Follow(follower=people[i], followed=people[(i + k) % 200]) for i in range(200) for k in (1, 2, 3)]
+    )
+    Endorsement.objects.bulk_create(
+        [
+            Endorsement(endorser=people[(i + 1) % 200], person=people[i], skill=skills[i % 12])
+            for i in range(200)
+        ]
+    )
+    former = UserFactory(display_name="Crowd Former", is_active=False, manager=people[0])
+    return {"people": people, "skills": skills, "departments": departments, "former": former}

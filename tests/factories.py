@@ -37,6 +37,42 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
+# --- Profiles (appended by the profiles app) -------------------------------------------------
+def image_bytes(
+    fmt: str = "PNG", size: tuple[int, int] = (64, 48), mode: str = "RGB", **save_kwargs
+) -> bytes:
+    """A real image of the given format, built with Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    colour = (30, 120, 200) if mode == "RGB" else 1
+    Image.new(mode, size, colour).save(out, format=fmt, **save_kwargs)
+    return out.getvalue()
+
+
+def image_upload(data: bytes | None = None, name: str = "photo.png", content_type: str = "image/png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
+
+
+def make_person(**fields) -> User:
+    """An employee with org fields set and optional skills/topics (names) through the services."""
+    from profiles.services import profile_update
+
+    skills = fields.pop("skills", None)
+    topics = fields.pop("ask_me_about", None)
+    department = fields.pop("department", None)
+    if isinstance(department, str):
+        department = DepartmentFactory(name=department)
+    person = UserFactory(department=department, **fields)
+    if skills is not None or topics is not None:
+        profile_update(user=person, skills=skills, ask_me_about=topics)
+    return person
+
+
 # Feed ----------------------------------------------------------------------------------------
 class PostFactory(factory.Factory):
     """A post created through feed.services.post_create (any keyword the service takes)."""

@@ -176,3 +176,15 @@ async def test_losing_access_stops_live_updates_at_once():
     frames = [f for f in await _frames(socket) if f["type"] != "notification.count"]
     assert frames == []
     await socket.disconnect()
+
+
+async def test_home_feed_hears_of_people_i_follow():
+    from profiles.services import follow_create
+
+    viewer, followed = await new_user(), await new_user()
+    await sync_to_async(follow_create)(follower=viewer, followed=followed)
+    socket = await _socket(viewer)
+    await _send(socket, {"type": "feed.subscribe", "feed": "home"})
+    post = await create_post(author=followed, body="news from someone I follow")
+    assert [f["post"] for f in await _of_type(socket, "feed.new_post")] == [post.pk]
+    await socket.disconnect()

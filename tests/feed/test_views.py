@@ -471,3 +471,35 @@ def test_announcements_follow_the_site_policy(client, user, set_site_policy):
     assert "is_announcement" in client.get("/feed/").text
     client.post("/feed/new/post/", _post_form(body="allowed now", is_announcement="on"))
     assert Post.objects.get(is_announcement=True).body == "allowed now"
+
+
+# Follows and profiles ------------------------------------------------------------------------
+def test_home_shows_people_i_follow(client, user, other_user):
+    from profiles.services import follow_create
+
+    post_create(author=other_user, body="from someone I follow")
+    client.force_login(user)
+    assert "from someone I follow" not in client.get("/feed/").text
+    follow_create(follower=user, followed=other_user)
+    assert "from someone I follow" in client.get("/feed/").text
+    person_page = client.get(f"/feed/people/{other_user.pk}/").text
+    assert f'action="/people/{other_user.pk}/unfollow/"' in person_page
+
+
+def test_profile_page_shows_posts_articles_and_praise_through_the_gate(client, member, outsider, groups):
+    post_create(author=member, body="PUBLICPOST")
+    post_create(author=member, body="SECRETPOST", group=groups["secret"])
+    post_create(author=member, kind=Post.Kind.ARTICLE, title="PUBLICARTICLE", body="x")
+    post_create(
+        author=outsider, kind=Post.Kind.PRAISE, body="PRAISED", praised=[member], praise_badge="mentor"
+    )
+    client.force_login(outsider)
+    page = client.get(f"/people/{member.pk}/").text
+    assert "PUBLICPOST" in page
+    assert "SECRETPOST" not in page
+    assert "Articles" in page
+    assert "PUBLICARTICLE" in page
+    assert "Praise received" in page
+    assert "PRAISED" in page
+    client.force_login(member)
+    assert "SECRETPOST" in client.get(f"/people/{member.pk}/").text

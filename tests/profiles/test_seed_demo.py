@@ -60,3 +60,28 @@ def test_seed_demo_refuses_a_production_install(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", quiet_logins=True)
     assert not User.objects.exists()
+
+
+def test_seed_demo_fills_profiles_follows_and_a_former_employee_idempotently():
+    from profiles.models import Endorsement, Follow
+
+    def profiles_snapshot():
+        return (
+            sorted(
+                User.objects.values_list("email", "location", "start_date", "bio_html", "pronouns", "phone")
+            ),
+            sorted(User.objects.values_list("email", "ask_me_about__name")),
+            sorted(Follow.objects.values_list("follower__email", "followed__email")),
+            sorted(Endorsement.objects.values_list("endorser__email", "person__email", "skill__name")),
+        )
+
+    call_command("seed_demo", quiet_logins=True)
+    first = profiles_snapshot()
+    call_command("seed_demo", quiet_logins=True)
+    assert profiles_snapshot() == first
+
+    active = User.objects.filter(is_active=True)
+    assert all(u.location and u.bio_html and u.ask_me_about.exists() for u in active)
+    assert Follow.objects.count() >= 3 * active.count()
+    assert Endorsement.objects.exists()
+    assert User.objects.filter(is_active=False).count() == 1
