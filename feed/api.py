@@ -44,17 +44,17 @@ User = get_user_model()
 
 
 # Output --------------------------------------------------------------------------------------
-class PersonSerializer(serializers.Serializer):
+class FeedPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
 
 
-class GroupRefSerializer(serializers.Serializer):
+class PostGroupSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
 
 
-class ImageSerializer(serializers.Serializer):
+class PostImageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     role = serializers.CharField()
     width = serializers.IntegerField()
@@ -73,15 +73,15 @@ class PostSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     kind = serializers.CharField()
-    author = PersonSerializer()
-    group = GroupRefSerializer(allow_null=True)
+    author = FeedPersonSerializer()
+    group = PostGroupSerializer(allow_null=True)
     title = serializers.CharField()
     body = serializers.CharField()
     body_html = serializers.CharField()
     summary = serializers.CharField()
     praise_badge = serializers.CharField()
-    praised = PersonSerializer(many=True, source="praised.all")
-    images = ImageSerializer(many=True, source="images.all")
+    praised = FeedPersonSerializer(many=True, source="praised.all")
+    images = PostImageSerializer(many=True, source="images.all")
     tags = serializers.SerializerMethodField()
     is_announcement = serializers.BooleanField()
     pinned_until = serializers.DateTimeField(allow_null=True)
@@ -104,7 +104,7 @@ class CommentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     post = serializers.IntegerField(source="post_id")
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
-    author = PersonSerializer()
+    author = FeedPersonSerializer()
     body = serializers.CharField()
     body_html = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -113,14 +113,14 @@ class CommentSerializer(serializers.Serializer):
     my_reaction = serializers.CharField(allow_null=True, default=None)
 
 
-class VersionSerializer(serializers.Serializer):
+class PostVersionSerializer(serializers.Serializer):
     title = serializers.CharField(required=False)
     body_html = serializers.CharField()
     created_at = serializers.DateTimeField()
     current = serializers.BooleanField()
 
 
-class TagSerializer(serializers.Serializer):
+class FeedTagSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     url = serializers.SerializerMethodField()
@@ -304,10 +304,10 @@ class PostDetailApi(APIView):
 class PostHistoryApi(APIView):
     """Every version of a post, newest first."""
 
-    @extend_schema(responses=VersionSerializer(many=True))
+    @extend_schema(responses=PostVersionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         post = check_view_post_permission(request.user, pk)
-        return Response(VersionSerializer(selectors.post_history(post), many=True).data)
+        return Response(PostVersionSerializer(selectors.post_history(post), many=True).data)
 
 
 # Comments ------------------------------------------------------------------------------------
@@ -382,24 +382,24 @@ class CommentDetailApi(APIView):
 
 
 # Reactions -----------------------------------------------------------------------------------
-class ReactionGroupSerializer(serializers.Serializer):
+class FeedReactionGroupSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
-    users = PersonSerializer(many=True)
+    users = FeedPersonSerializer(many=True)
 
 
-class ReactionsSerializer(serializers.Serializer):
+class FeedReactionsSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     my_reaction = serializers.CharField(allow_null=True)
-    reactions = ReactionGroupSerializer(many=True)
+    reactions = FeedReactionGroupSerializer(many=True)
 
 
 class AcknowledgementReportSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     acknowledged_count = serializers.IntegerField()
     pending_count = serializers.IntegerField()
-    acknowledged = PersonSerializer(many=True)
-    pending = PersonSerializer(many=True)
+    acknowledged = FeedPersonSerializer(many=True)
+    pending = FeedPersonSerializer(many=True)
 
 
 class AcknowledgementSerializer(serializers.Serializer):
@@ -407,13 +407,13 @@ class AcknowledgementSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField()
 
 
-class TagDetailSerializer(TagSerializer):
+class FeedTagDetailSerializer(FeedTagSerializer):
     following = serializers.BooleanField()
 
 
-class TagListSerializer(serializers.Serializer):
-    popular = TagSerializer(many=True)
-    following = TagSerializer(many=True)
+class FeedTagListSerializer(serializers.Serializer):
+    popular = FeedTagSerializer(many=True)
+    following = FeedTagSerializer(many=True)
 
 
 class _ReactionsApi(APIView):
@@ -429,15 +429,17 @@ class _ReactionsApi(APIView):
             {
                 "counts": item.reaction_counts,
                 "my_reaction": selectors.my_reaction(user=request.user, **target),
-                "reactions": ReactionGroupSerializer(selectors.reactions_by_kind(**target), many=True).data,
+                "reactions": FeedReactionGroupSerializer(
+                    selectors.reactions_by_kind(**target), many=True
+                ).data,
             }
         )
 
-    @extend_schema(responses=ReactionsSerializer)
+    @extend_schema(responses=FeedReactionsSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return self._answer(request, self.target(request, pk))
 
-    @extend_schema(request=ReactionInputSerializer, responses=ReactionsSerializer)
+    @extend_schema(request=ReactionInputSerializer, responses=FeedReactionsSerializer)
     def put(self, request: Request, pk: int) -> Response:
         target = self.target(request, pk)
         serializer = ReactionInputSerializer(data=request.data)
@@ -445,7 +447,7 @@ class _ReactionsApi(APIView):
         _call(services.reaction_set, user=request.user, kind=serializer.validated_data["kind"], **target)
         return self._answer(request, target)
 
-    @extend_schema(responses=ReactionsSerializer)
+    @extend_schema(responses=FeedReactionsSerializer)
     def delete(self, request: Request, pk: int) -> Response:
         target = self.target(request, pk)
         _call(services.reaction_remove, user=request.user, **target)
@@ -477,8 +479,8 @@ class AcknowledgementsApi(APIView):
                 "total": report["total"],
                 "acknowledged_count": report["acknowledged_count"],
                 "pending_count": report["pending_count"],
-                "acknowledged": PersonSerializer(report["acknowledged"], many=True).data,
-                "pending": PersonSerializer(report["pending"], many=True).data,
+                "acknowledged": FeedPersonSerializer(report["acknowledged"], many=True).data,
+                "pending": FeedPersonSerializer(report["pending"], many=True).data,
             }
         )
 
@@ -495,12 +497,12 @@ class AcknowledgementsApi(APIView):
 class TagListApi(APIView):
     """The most used tags on posts the caller may see, and the tags the caller follows."""
 
-    @extend_schema(operation_id="tags_list", responses=TagListSerializer)
+    @extend_schema(operation_id="tags_list", responses=FeedTagListSerializer)
     def get(self, request: Request) -> Response:
         return Response(
             {
-                "popular": TagSerializer(selectors.popular_tags(request.user), many=True).data,
-                "following": TagSerializer(selectors.followed_tags(request.user), many=True).data,
+                "popular": FeedTagSerializer(selectors.popular_tags(request.user), many=True).data,
+                "following": FeedTagSerializer(selectors.followed_tags(request.user), many=True).data,
             }
         )
 
@@ -515,21 +517,21 @@ class TagDetailApi(APIView):
         return tag
 
     def _answer(self, request: Request, tag) -> Response:
-        data = dict(TagSerializer(tag).data)
+        data = dict(FeedTagSerializer(tag).data)
         data["following"] = selectors.is_following_tag(request.user, tag)
         return Response(data)
 
-    @extend_schema(responses=TagDetailSerializer)
+    @extend_schema(responses=FeedTagDetailSerializer)
     def get(self, request: Request, key: str) -> Response:
         return self._answer(request, self._tag(request, key))
 
-    @extend_schema(request=None, responses=TagDetailSerializer)
+    @extend_schema(request=None, responses=FeedTagDetailSerializer)
     def put(self, request: Request, key: str) -> Response:
         tag = self._tag(request, key)
         services.tag_follow(user=request.user, tag=tag)
         return self._answer(request, tag)
 
-    @extend_schema(responses=TagDetailSerializer)
+    @extend_schema(responses=FeedTagDetailSerializer)
     def delete(self, request: Request, key: str) -> Response:
         tag = self._tag(request, key)
         services.tag_unfollow(user=request.user, tag=tag)

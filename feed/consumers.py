@@ -77,7 +77,9 @@ async def post_subscribe(consumer, frame: dict[str, Any]) -> None:
     post_id = _post_id(frame)
     posts = _state(consumer)["posts"]
     if post_id not in posts and len(posts) >= MAX_OPEN_POSTS:
-        raise FrameError("too_many", f"At most {MAX_OPEN_POSTS} posts can be open on one socket.")
+        raise FrameError(
+            "too_many_subscriptions", f"At most {MAX_OPEN_POSTS} posts can be open on one socket."
+        )
     if not await _can_open_post(consumer.user, post_id):
         raise FrameError("not_found", "No such post.")
     posts.add(post_id)

@@ -120,7 +120,8 @@ def company(request: HttpRequest) -> HttpResponse:
 @require_GET
 def group_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """A group's posts. A secret group the viewer is not in answers 404; a private group's
-    outsiders see that it exists but none of its posts."""
+    outsiders see that it exists but none of its posts. With htmx and ?embed=1 it answers the
+    fragment the group page's feed slot loads (composer, live bar, posts)."""
     group = check_view_group_permission(request.user, slug=slug)
     if not can_view_group_content(request.user, group):
         return render(request, "feed/group_closed.html", {"group": group}, status=403)
@@ -130,10 +131,20 @@ def group_feed(request: HttpRequest, slug: str) -> HttpResponse:
         "group": group,
         "live_key": group.slug,
         "composer_group": group if can_post_in_group(request.user, group) else None,
+        # The group page's feed slot loads this view with ?embed=1 (htmx): posts and composer only.
+        "embed": request.GET.get("embed") == "1",
+        "composer_next": _group_page_url(group),
     }
     if context["composer_group"] is None:
         context["composer"] = None
     return _render_feed(request, FeedSpec(FeedSpec.GROUP, group_id=group.pk), "feed/feed.html", context)
+
+
+def _group_page_url(group) -> str:
+    try:
+        return reverse("groups:detail", args=[group.slug])
+    except NoReverseMatch:
+        return reverse("feed:group", args=[group.slug])
 
 
 @require_GET

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from groups.models import Group, Membership
 
@@ -50,6 +52,7 @@ def content_visible_group_ids(user: User) -> QuerySet:
 
 
 def membership_of(user: User, group: Group) -> Membership | None:
+    """The user's membership of `group`, or None. Cached on the group object per user."""
     if not _active(user):
         return None
     cache = getattr(group, "_membership_cache", None)
@@ -58,6 +61,11 @@ def membership_of(user: User, group: Group) -> Membership | None:
     if user.pk not in cache:
         cache[user.pk] = Membership.objects.filter(group=group, user_id=user.pk).first()
     return cache[user.pk]
+
+
+def forget_membership_cache(group: Group) -> None:
+    """Drop the per-object membership cache after a service changed memberships."""
+    group.__dict__.pop("_membership_cache", None)
 
 
 def can_view_group(user: User, group: Group) -> bool:
@@ -83,6 +91,75 @@ def can_manage_group(user: User, group: Group) -> bool:
     return membership is not None and membership.is_admin and not group.is_archived
 
 
+def is_group_owner(user: User, group: Group) -> bool:
+    membership = membership_of(user, group)
+    return membership is not None and membership.role == Membership.Role.OWNER
+
+
+def can_create_group(user: User) -> bool:
+    """Who may create groups is the admin-editable site policy (everyone, staff, or a permission)."""
+    from socialco.policy import can_create_group as policy_allows_group_creation
+
+    return _active(user) and policy_allows_group_creation(user)
+
+
+def can_join_group(user: User, group: Group) -> bool:
+    """Open groups are joined at once by anyone who is not already in them."""
+    return (
+        _active(user)
+        and group.visibility == Group.Visibility.OPEN
+        and not group.is_archived
+        and membership_of(user, group) is None
+    )
+
+
+def can_request_to_join_group(user: User, group: Group) -> bool:
+    """Private groups are joined by request (the caller checks there is no pending one yet)."""
+    return (
+        _active(user)
+        and group.visibility == Group.Visibility.PRIVATE
+        and not group.is_archived
+        and membership_of(user, group) is None
+    )
+
+
+def can_leave_group(user: User, group: Group) -> bool:
+    """Members may leave, except the last owner (who must transfer ownership first)."""
+    membership = membership_of(user, group)
+    if membership is None:
+        return False
+    if membership.role != Membership.Role.OWNER:
+        return True
+    return group.memberships.filter(role=Membership.Role.OWNER).exclude(pk=membership.pk).exists()
+
+
+def can_archive_group(user: User, group: Group) -> bool:
+    """Owners and admins archive and unarchive (unlike can_manage_group, also while archived)."""
+    membership = membership_of(user, group)
+    return membership is not None and membership.is_admin
+
+
+def can_transfer_group_ownership(user: User, group: Group) -> bool:
+    return is_group_owner(user, group) and not group.is_archived
+
+
+def can_remove_group_member(user: User, group: Group, target: Membership) -> bool:
+    """Owners remove anyone but themselves; admins remove plain members. Nobody removes an owner."""
+    if not can_manage_group(user, group) or target.user_id == user.pk or target.group_id != group.pk:
+        return False
+    if target.role == Membership.Role.OWNER:
+        return False
+    return is_group_owner(user, group) or target.role == Membership.Role.MEMBER
+
+
+def can_change_group_member_role(user: User, group: Group, target: Membership) -> bool:
+    """Owners and admins promote members to admin and demote admins; an owner's role changes
+    only by transferring ownership."""
+    return (
+        can_manage_group(user, group) and target.group_id == group.pk and target.role != Membership.Role.OWNER
+    )
+
+
 def check_view_group_permission(user: User, *, group_id: int | None = None, slug: str | None = None) -> Group:
     """Fetch a group the user may know of; a secret one they are not in raises Http404 like a missing one."""
     lookup = {"pk": group_id} if group_id is not None else {"slug": slug}
@@ -90,3 +167,25 @@ def check_view_group_permission(user: User, *, group_id: int | None = None, slug
     if group is None:
         raise Http404
     return group
+
+
+def check_view_group_content_permission(
+    user: User, *, group_id: int | None = None, slug: str | None = None
+) -> Group:
+    """Fetch a group whose content (posts, members, chat) the user may see.
+
+    Raises Http404 when the user may not know the group exists (secret, missing), and
+    PermissionDenied when they know it but may not see inside (private, not a member).
+    """
+    group = check_view_group_permission(user, group_id=group_id, slug=slug)
+    if not can_view_group_content(user, group):
+        raise PermissionDenied(_("Only members see inside this group."))
+    return group
+
+
+def check_manage_group_permission(user: User, group: Group) -> None:
+    """Raise PermissionDenied unless the user may administer the group (owner or admin, not archived)."""
+    if group.is_archived and can_archive_group(user, group):
+        raise PermissionDenied(_("This group is archived: unarchive it first."))
+    if not can_manage_group(user, group):
+        raise PermissionDenied(_("Only the group's owners and admins may do this."))

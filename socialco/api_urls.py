@@ -11,6 +11,7 @@ endpoint_patterns = [
     path("", include("feed.api_urls")),
     path("notifications/", include("notifications.api_urls")),
     path("", include("profiles.api_urls")),
+    path("groups/", include("groups.api_urls")),
 ]
 
 urlpatterns = [

@@ -112,5 +112,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if event is not None:
             await self.send_event(event)
 
+    async def socket_leave_group(self, message: dict[str, Any]) -> None:
+        """Access to a channel-layer group was revoked: leave it and tell the tab (see realtime.py)."""
+        if message["group"] in self.groups_joined:
+            await self.leave(message["group"])
+            if message.get("event"):
+                await self.send_event(message["event"])
+
     async def socket_close(self, message: dict[str, Any]) -> None:
         await self.close(code=message.get("code", 4001))

@@ -107,6 +107,23 @@ def send_filtered_to_group_on_commit(group: str, filter_name: str, payload: dict
     transaction.on_commit(send)
 
 
+def leave_group_on_commit(target: str, group: str, event: dict[str, Any] | None = None) -> None:
+    """Once the transaction commits, make every socket in channel-layer group `target` leave
+    channel-layer group `group` (access was revoked); sockets that were in it also get `event`.
+
+    `target` is e.g. `user_group(id)` (one person left) or `group` itself (everyone must
+    subscribe again through the permission check).
+    """
+    message = {"type": "socket.leave_group", "group": group, "event": event}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(target, message)
+
+    transaction.on_commit(send)
+
+
 def close_group_sockets(group: str, code: int = 4001) -> None:
     """Ask every socket in `group` to close (logout, deactivation)."""
     layer = get_channel_layer()

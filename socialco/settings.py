@@ -186,6 +186,7 @@ SIGNUP_EMAIL_DOMAINS = [d.lower() for d in env_list("SIGNUP_EMAIL_DOMAINS", defa
 if not SIGNUP_EMAIL_DOMAINS:
     raise EnvironmentValueError("SIGNUP_EMAIL_DOMAINS", "name at least one e-mail domain")
 COMPANY_NAME = env_str("COMPANY_NAME", "Example Corp")
+# Who may create interest groups: "everyone" or "staff" (the site policy issue moves this into admin).
 
 ACCOUNT_ADAPTER = "profiles.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -19,6 +19,7 @@ urlpatterns = [
     path("site-logo", policy_views.company_logo, name="company_logo"),
     path("invitations/<str:token>/", policy_views.invitation_accept, name="invitation_accept"),
     path("people/", include("profiles.urls")),
+    path("groups/", include("groups.urls")),
     path("api/v1/", include((api_urls, "api"))),
     path("notifications/", include("notifications.urls")),
 ]

@@ -73,6 +73,69 @@ def make_person(**fields) -> User:
     return person
 
 
+# Groups ------------------------------------------------------------------------------------
+from groups.models import Group, Membership  # noqa: E402
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    """A group created through `group_create`: `owner` (a new user unless given) owns it."""
+
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    visibility = Group.Visibility.OPEN
+    description = "What this group is **about**."
+    owner = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, owner=None, **kwargs):
+        from groups.services import group_create
+
+        return group_create(actor=owner, **kwargs)
+
+
+def add_member(group: Group, user=None, *, role: str = Membership.Role.MEMBER) -> Membership:
+    """Make `user` (a new one unless given) a member of `group` through the services:
+    joining an open group, or the owner's invitation accepted for private and secret ones."""
+    from groups.services import group_join, invitation_accept, invitation_create, membership_set_role
+
+    user = user or UserFactory()
+    owner = Membership.objects.select_related("user").filter(group=group, role=Membership.Role.OWNER).first()
+    if role == Membership.Role.OWNER:
+        membership = Membership.objects.create(group=group, user=user, role=role)
+        group.__dict__.pop("_membership_cache", None)
+        return membership
+    if group.visibility == Group.Visibility.OPEN and not group.is_archived:
+        membership = group_join(actor=user, group=group)
+    else:
+        invitation = invitation_create(actor=owner.user, group=group, invitee=user)
+        membership = invitation_accept(actor=user, invitation=invitation)
+    if role == Membership.Role.ADMIN:
+        membership = membership_set_role(actor=owner.user, membership=membership, role=role)
+    group.__dict__.pop("_membership_cache", None)
+    return membership
+
+
+def request_to_join(group: Group, user=None, message: str = ""):
+    """A pending join request to a private group, through `join_request_create`."""
+    from groups.services import join_request_create
+
+    return join_request_create(actor=user or UserFactory(), group=group, message=message)
+
+
+def png_upload(size=(60, 40), name="image.png"):
+    """A small, real PNG as an uploaded file."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
 # Feed ----------------------------------------------------------------------------------------
 class PostFactory(factory.Factory):
     """A post created through feed.services.post_create (any keyword the service takes)."""

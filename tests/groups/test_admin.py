@@ -44,4 +44,4 @@ def test_group_list_shows_member_counts(admin_client):
     for _ in range(3):
         Membership.objects.create(group=group, user=UserFactory())
     response = admin_client.get(reverse("admin:groups_group_changelist"))
-    assert response.context["cl"].result_list[0].member_total == 3
+    assert response.context["cl"].result_list[0]._member_count == 3

@@ -443,6 +443,8 @@ def _generic_value(field: models.Field, i: int):
         return i
     if isinstance(field, models.JSONField):
         return {}
+    if isinstance(field, models.FileField):
+        return f"files/row-{n}.png"  # a stored name; changelists never open the file
     if isinstance(field, models.UUIDField):
         import uuid
 

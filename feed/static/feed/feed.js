@@ -9,28 +9,44 @@
     return window.Socialco && window.Socialco.socket;
   }
 
-  /* Live feed: subscribe on every (re)connect; count new posts and offer to show them. */
-  function setupFeedLive() {
-    const live = document.querySelector("[data-feed-live]");
+  /* Live feed: subscribe on every (re)connect; count new posts and offer to show them.
+   * The feed element may arrive later (the group page loads its feed with htmx). */
+  let liveFeed = null;
+  let freshPosts = new Set();
+
+  function subscribeFeed() {
     const ws = socket();
-    if (!live || !ws) return;
-    const bar = live.querySelector("[data-new-posts]");
-    const label = live.querySelector("[data-new-posts-label]");
-    const fresh = new Set();
-    ws.on("socket.open", function () {
-      const frame = { type: "feed.subscribe", feed: live.dataset.feed };
-      if (live.dataset.key) frame.key = live.dataset.key;
-      ws.send(frame);
-    });
-    ws.on("feed.new_post", function (frame) {
-      if (frame.feed !== live.dataset.feed || document.getElementById("post-" + frame.post)) return;
-      fresh.add(frame.post);
-      const n = fresh.size;
-      label.textContent = n === 1 ? live.dataset.labelOne : live.dataset.labelMany.replace("__N__", String(n));
-      bar.hidden = false;
-    });
-    bar.addEventListener("click", function () {
+    if (!liveFeed || !ws) return;
+    const frame = { type: "feed.subscribe", feed: liveFeed.dataset.feed };
+    if (liveFeed.dataset.key) frame.key = liveFeed.dataset.key;
+    ws.send(frame);
+  }
+
+  function setupFeedLive(root) {
+    const live = root.querySelector("[data-feed-live]");
+    const ws = socket();
+    if (!live || !ws || live.dataset.liveReady) return;
+    live.dataset.liveReady = "1";
+    liveFeed = live;
+    freshPosts = new Set();
+    live.querySelector("[data-new-posts]").addEventListener("click", function () {
       window.location.href = window.location.pathname;
+    });
+    if (ws.isOpen()) subscribeFeed();
+  }
+
+  function listenFeedLive() {
+    const ws = socket();
+    if (!ws) return;
+    ws.on("socket.open", subscribeFeed);
+    ws.on("feed.new_post", function (frame) {
+      if (!liveFeed || frame.feed !== liveFeed.dataset.feed) return;
+      if (document.getElementById("post-" + frame.post)) return;
+      freshPosts.add(frame.post);
+      const n = freshPosts.size;
+      const label = liveFeed.querySelector("[data-new-posts-label]");
+      label.textContent = n === 1 ? liveFeed.dataset.labelOne : liveFeed.dataset.labelMany.replace("__N__", String(n));
+      liveFeed.querySelector("[data-new-posts]").hidden = false;
     });
   }
 
@@ -213,10 +229,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    setupFeedLive();
+    listenFeedLive();
+    setupFeedLive(document);
     setupPostLive();
     enhance(document);
-    document.body.addEventListener("htmx:afterSettle", function (event) { enhance(event.target); });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      enhance(document);
+      setupFeedLive(document);
+    });
 
     // Confirm destructive actions (works with and without htmx: runs before either submits).
     document.addEventListener(
