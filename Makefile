@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed check-python clean
+.PHONY: run test lint format migrate seed check-python clean prod-run prod-stop
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Socialco needs Python 3.11 or newer; found " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -50,6 +50,13 @@ format: $(VENV)/.dev-installed
 test: $(VENV)/.dev-installed lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --no-input > /dev/null || (echo "Model changes without a migration: run manage.py makemigrations" && exit 1)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The production stack on loopback (nginx, gunicorn, daphne, PostgreSQL, Redis): deploy/local/prod-stack.sh.
+prod-run: $(VENV)/.runtime-installed
+	VENV=$(VENV) bash deploy/local/prod-stack.sh start
+
+prod-stop:
+	bash deploy/local/prod-stack.sh stop
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

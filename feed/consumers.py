@@ -1,8 +1,8 @@
 """The feed's frames on the shared /ws/ socket (docs/realtime.md): open a feed or a post to
 get its live updates. Thin: validate the frame, check with feed/permissions.py, join a group.
 
-The per-socket filters below run on every receiving socket right before a broadcast is
-sent, so each recipient is checked with the post gate, with the data as it is then.
+The layer handlers below run on every receiving socket right before a broadcast is sent, so
+each recipient is checked with the post gate, with the data as it is then.
 """
 
 from __future__ import annotations
@@ -12,18 +12,20 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from feed.events import LIVE_FEEDS_GROUP, NEW_POST_FILTER, POST_EVENT_FILTER, post_group
+from feed.events import LIVE_FEEDS_GROUP, NEW_POST_HANDLER, POST_EVENT_HANDLER, post_group
 from feed.permissions import check_view_post_permission, filter_visible_posts
 from feed.selectors import FeedSpec, feed_posts, resolve_feed_spec
 from socialco.consumers import _safe_ref  # the consumer's rule for echoing a client's ref
-from socialco.realtime import FrameError, event_filter, frame_handler
+from socialco.realtime import FrameError, frame_handler, layer_handler
 
 MAX_OPEN_POSTS = 50
-STATE_KEY = "feed"
 
 
 def _state(consumer) -> dict[str, Any]:
-    return consumer.state.setdefault(STATE_KEY, {"spec": None, "posts": set()})
+    """What this socket has open: one feed ("spec") and some posts (kept on the consumer)."""
+    if not hasattr(consumer, "feed_state"):
+        consumer.feed_state = {"spec": None, "posts": set()}
+    return consumer.feed_state
 
 
 @database_sync_to_async
@@ -99,20 +101,19 @@ async def post_unsubscribe(consumer, frame: dict[str, Any]) -> None:
     )
 
 
-# Per-recipient filters -----------------------------------------------------------------------
+# Per-recipient delivery ----------------------------------------------------------------------
 @database_sync_to_async
 def _in_feed(user, spec: FeedSpec, post_id: int) -> bool:
     return feed_posts(user, spec).filter(pk=post_id).exclude(author_id=user.pk).exists()
 
 
-@event_filter(NEW_POST_FILTER)
-async def new_post_filter(consumer, payload: dict[str, Any]) -> dict[str, Any] | None:
+@layer_handler(NEW_POST_HANDLER)
+async def new_post(consumer, message: dict[str, Any]) -> None:
     """Send "feed.new_post" only if the post is visible to this socket's user and belongs to
     the feed the socket has open (not for the user's own posts: their page shows them)."""
     spec = _state(consumer)["spec"]
-    if spec is None or not await _in_feed(consumer.user, spec, payload["post"]):
-        return None
-    return {"type": "feed.new_post", "feed": spec.kind, "post": payload["post"]}
+    if spec is not None and await _in_feed(consumer.user, spec, message["post"]):
+        await consumer.send_event({"type": "feed.new_post", "feed": spec.kind, "post": message["post"]})
 
 
 @database_sync_to_async
@@ -120,9 +121,8 @@ def _visible(user, post_id: int) -> bool:
     return filter_visible_posts(user).filter(pk=post_id).exists()
 
 
-@event_filter(POST_EVENT_FILTER)
-async def post_event_filter(consumer, payload: dict[str, Any]) -> dict[str, Any] | None:
+@layer_handler(POST_EVENT_HANDLER)
+async def post_event(consumer, message: dict[str, Any]) -> None:
     """Pass an open post's event on only while the post is still visible to this user."""
-    if payload["post"] not in _state(consumer)["posts"] or not await _visible(consumer.user, payload["post"]):
-        return None
-    return payload["event"]
+    if message["post"] in _state(consumer)["posts"] and await _visible(consumer.user, message["post"]):
+        await consumer.send_event(message["event"])

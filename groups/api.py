@@ -32,7 +32,7 @@ from socialco.pagination import CursorPagination
 
 
 # Serializers ------------------------------------------------------------------------------
-class PersonSerializer(serializers.Serializer):
+class GroupPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
@@ -87,14 +87,14 @@ class GroupUpdateInputSerializer(serializers.Serializer):
 
 
 class MembershipOutputSerializer(serializers.Serializer):
-    user = PersonSerializer()
+    user = GroupPersonSerializer()
     role = serializers.CharField()
     joined_at = serializers.DateTimeField(source="created_at")
 
 
 class JoinRequestOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    user = PersonSerializer()
+    user = GroupPersonSerializer()
     message = serializers.CharField()
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -129,8 +129,8 @@ class InvitationGroupSerializer(serializers.Serializer):
 class InvitationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     group = InvitationGroupSerializer()
-    invitee = PersonSerializer()
-    inviter = PersonSerializer(allow_null=True)
+    invitee = GroupPersonSerializer()
+    inviter = GroupPersonSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
 
 

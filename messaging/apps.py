@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Chat")
+
+    def ready(self) -> None:
+        from messaging import consumers  # noqa: F401 - registers the chat frame handlers and socket hooks

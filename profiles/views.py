@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -58,17 +58,9 @@ def _rate_limited(request: HttpRequest) -> HttpResponse:
     return render(request, "profiles/rate_limited.html", status=429)
 
 
-def direct_message_url(person: User) -> str | None:
-    """Where the "Message" button posts, if the chat app provides `messaging:start_direct`."""
-    for kwargs in ({"user_id": person.pk}, {"pk": person.pk}):
-        try:
-            return reverse("messaging:start_direct", kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    try:
-        return reverse("messaging:start_direct", args=[person.pk])
-    except NoReverseMatch:
-        return None
+def direct_message_url(person: User) -> str:
+    """Where the "Message" button leads: the direct chat with `person` (opened, not created)."""
+    return reverse("messaging:start_direct", kwargs={"user_id": person.pk})
 
 
 def _local_time(person: User):

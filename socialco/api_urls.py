@@ -12,6 +12,7 @@ endpoint_patterns = [
     path("notifications/", include("notifications.api_urls")),
     path("", include("profiles.api_urls")),
     path("groups/", include("groups.api_urls")),
+    path("conversations/", include("messaging.api_urls")),
 ]
 
 urlpatterns = [

@@ -10,8 +10,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from socialco.realtime import (
     MAX_FRAME_BYTES,
     FrameError,
-    event_filter_for,
     handler_for,
+    layer_handler_for,
+    run_socket_hooks,
     session_group,
     user_group,
 )
@@ -37,12 +38,9 @@ def _safe_ref(ref: Any) -> str | int | None:
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
     groups_joined: list[str]
-    # Per-socket state kept by frame handlers, one key per app (e.g. "feed": what is open).
-    state: dict[str, Any]
 
     async def connect(self) -> None:
         self.groups_joined = []
-        self.state = {}
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             # Accept first: a refused handshake reaches the browser as 1006, and the client
@@ -56,6 +54,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if session is not None and session.session_key:
             await self.join(session_group(session.session_key))
         await self.accept()
+        await run_socket_hooks("connect", self)
 
     async def join(self, group: str) -> None:
         """Join a channel-layer group; left automatically on disconnect."""
@@ -69,6 +68,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             self.groups_joined.remove(group)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "user", None) is not None:
+            await run_socket_hooks("disconnect", self)
         for group in list(self.groups_joined):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
@@ -89,6 +90,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             ref = _safe_ref(frame.get("ref"))
             if frame["type"] == "ping":
                 await self.send_event({"type": "pong", "ref": ref})
+                await run_socket_hooks("heartbeat", self)
                 return
             handler = handler_for(frame["type"])
             if handler is None:
@@ -104,20 +106,18 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def server_event(self, message: dict[str, Any]) -> None:
         await self.send_event(message["event"])
 
-    async def server_filtered_event(self, message: dict[str, Any]) -> None:
-        event_filter = event_filter_for(message["filter"])
-        if event_filter is None:
-            return
-        event = await event_filter(self, message["payload"])
-        if event is not None:
-            await self.send_event(event)
-
     async def socket_leave_group(self, message: dict[str, Any]) -> None:
         """Access to a channel-layer group was revoked: leave it and tell the tab (see realtime.py)."""
         if message["group"] in self.groups_joined:
             await self.leave(message["group"])
             if message.get("event"):
                 await self.send_event(message["event"])
+
+    async def app_message(self, message: dict[str, Any]) -> None:
+        """A channel-layer message for an app's `layer_handler` (it checks, then sends or drops)."""
+        handler = layer_handler_for(message.get("handler", ""))
+        if handler is not None:
+            await handler(self, message)
 
     async def socket_close(self, message: dict[str, Any]) -> None:
         await self.close(code=message.get("code", 4001))

@@ -2,6 +2,12 @@
 
 Protocol: docs/realtime.md. Apps add client frame types with `@frame_handler("type")` (in
 their AppConfig.ready) and push server events with `send_to_user_on_commit`.
+
+Two more hooks for apps whose sockets keep state (chat: which conversations a socket listens
+to, presence): `@socket_hook("connect" | "disconnect" | "heartbeat")` runs a coroutine on those
+moments of every socket, and `@layer_handler("name")` receives channel-layer messages sent with
+`send_to_handler(group, "name", payload)`, so the app can check each recipient when the
+message is delivered instead of forwarding it blindly.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ MAX_FRAME_BYTES = 64 * 1024
 
 FrameHandler = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, FrameHandler] = {}
-# Per-recipient checks for broadcasts: (consumer, payload) -> the event to send, or None.
-EventFilter = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[dict[str, Any] | None]]
-_event_filters: dict[str, EventFilter] = {}
+SocketHook = Callable[["RealtimeConsumer"], Awaitable[None]]
+SOCKET_MOMENTS = ("connect", "disconnect", "heartbeat")
+_socket_hooks: dict[str, list[SocketHook]] = {moment: [] for moment in SOCKET_MOMENTS}
+LayerHandler = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[None]]
+_layer_handlers: dict[str, LayerHandler] = {}
 
 
 class FrameError(Exception):
@@ -51,21 +59,39 @@ def handler_for(frame_type: str) -> FrameHandler | None:
     return _handlers.get(frame_type)
 
 
-def event_filter(name: str) -> Callable[[EventFilter], EventFilter]:
-    """Register the coroutine that decides, on each receiving socket, what a filtered broadcast
-    becomes for that socket's user (an event to send) or that it is dropped (None)."""
+def socket_hook(moment: str) -> Callable[[SocketHook], SocketHook]:
+    """Run a coroutine `hook(consumer)` when a socket is accepted ("connect"), closes
+    ("disconnect") or sends its heartbeat `ping` ("heartbeat")."""
+    if moment not in SOCKET_MOMENTS:
+        raise ValueError(f"unknown socket moment {moment!r}")
 
-    def register(func: EventFilter) -> EventFilter:
-        if name in _event_filters and _event_filters[name] is not func:
-            raise ValueError(f"an event filter {name!r} is already registered")
-        _event_filters[name] = func
+    def register(func: SocketHook) -> SocketHook:
+        if func not in _socket_hooks[moment]:
+            _socket_hooks[moment].append(func)
         return func
 
     return register
 
 
-def event_filter_for(name: str) -> EventFilter | None:
-    return _event_filters.get(name)
+async def run_socket_hooks(moment: str, consumer: RealtimeConsumer) -> None:
+    for hook in _socket_hooks[moment]:
+        await hook(consumer)
+
+
+def layer_handler(name: str) -> Callable[[LayerHandler], LayerHandler]:
+    """Register the coroutine `handler(consumer, message)` for messages sent with `send_to_handler`."""
+
+    def register(func: LayerHandler) -> LayerHandler:
+        if name in _layer_handlers and _layer_handlers[name] is not func:
+            raise ValueError(f"a layer handler for {name!r} is already registered")
+        _layer_handlers[name] = func
+        return func
+
+    return register
+
+
+def layer_handler_for(name: str) -> LayerHandler | None:
+    return _layer_handlers.get(name)
 
 
 def user_group(user_id: int) -> str:
@@ -85,26 +111,19 @@ def send_to_group(group: str, event: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, {"type": "server.event", "event": event})
 
 
+def send_to_handler(group: str, handler: str, payload: dict[str, Any]) -> None:
+    """Send `payload` to the `layer_handler(handler)` of every socket in `group`, now."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, {**payload, "type": "app.message", "handler": handler})
+
+
 def send_to_user_on_commit(user_id: int, event: dict[str, Any]) -> None:
     """Deliver `event` to every open socket of the user once the current transaction commits.
 
     The caller must already have checked that the user may see what the event carries.
     """
     transaction.on_commit(lambda: send_to_group(user_group(user_id), event))
-
-
-def send_filtered_to_group_on_commit(group: str, filter_name: str, payload: dict[str, Any]) -> None:
-    """Broadcast `payload` to every socket in `group` once the transaction commits; each socket
-    runs the registered filter `filter_name` for its own user right before sending, so the
-    permission check is per recipient and uses the data as it is at delivery time."""
-    message = {"type": "server.filtered_event", "filter": filter_name, "payload": payload}
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, message)
-
-    transaction.on_commit(send)
 
 
 def leave_group_on_commit(target: str, group: str, event: dict[str, Any] | None = None) -> None:

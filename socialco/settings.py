@@ -250,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationKindEnum": "messaging.models.Conversation.Kind",
+        "NotificationKindEnum": "notifications.kinds.Kind",
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -294,6 +298,11 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
     EMAIL_TIMEOUT = 20
+elif env_str("EMAIL_FILE_PATH", ""):
+    # No SMTP but a folder: each e-mail is written there as a file (the local production stack
+    # and its browser tests read the verification mail from it).
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Socialco <socialco@{SIGNUP_EMAIL_DOMAINS[0]}>")

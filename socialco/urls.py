@@ -22,4 +22,5 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("api/v1/", include((api_urls, "api"))),
     path("notifications/", include("notifications.urls")),
+    path("chat/", include("messaging.urls")),
 ]

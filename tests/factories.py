@@ -176,3 +176,53 @@ class CommentFactory(factory.Factory):
         from feed.services import comment_create
 
         return comment_create(**kwargs)
+
+
+# Chat ---------------------------------------------------------------------------------------
+def direct_chat(user, other):
+    """The direct conversation between two people, through the service."""
+    from messaging.services import conversation_get_or_create_direct
+
+    return conversation_get_or_create_direct(user=user, other_user_id=other.pk)[0]
+
+
+def group_chat(creator, *members, name: str = ""):
+    from messaging.services import conversation_create_group
+
+    return conversation_create_group(creator=creator, member_ids=[m.pk for m in members], name=name)
+
+
+_chat_client_ids = iter(range(1, 10**9))
+
+
+def chat_message(sender, conversation, body: str = "Hello", client_id: str | None = None):
+    """A stored message, sent through the service (rate limit off: tests send many)."""
+    from messaging.services import message_send
+
+    client_id = client_id or f"test-{next(_chat_client_ids)}"
+    message, _created = message_send(
+        sender=sender,
+        conversation_id=conversation.pk,
+        body=body,
+        client_id=client_id,
+        enforce_rate_limit=False,
+    )
+    return message
+
+
+def interest_group(*members, visibility: str = "open", **fields):
+    """An interest group whose members are `members` (the first is the owner)."""
+    from groups.models import Group, Membership
+
+    n = next(_chat_client_ids)
+    group = Group.objects.create(
+        name=fields.pop("name", f"Group {n}"),
+        slug=fields.pop("slug", f"group-{n}"),
+        visibility=visibility,
+        **fields,
+    )
+    for index, member in enumerate(members):
+        Membership.objects.create(
+            group=group, user=member, role=Membership.Role.OWNER if index == 0 else Membership.Role.MEMBER
+        )
+    return group

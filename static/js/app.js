@@ -79,6 +79,7 @@
     });
     ws.addEventListener("close", function (event) {
       clearInterval(heartbeat);
+      clearNavBadges();
       // 4401: not logged in; 4001: this session logged out. Do not hammer the server.
       if (event.code === 4401 || event.code === 4001) {
         closedForGood = true;
@@ -90,6 +91,29 @@
       const delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
       setTimeout(connect, delay);
     });
+  }
+
+  /* Nav badges: a feature sends {type: "nav.badge", url: "/chat/", count: 3} and the count
+   * shows on the nav entry linking to that URL. While the socket is down badges are cleared;
+   * the server sends every non-zero count again when the socket is back. */
+  function setNavBadge(frame) {
+    if (typeof frame.url !== "string") return;
+    const count = Math.max(0, Math.floor(Number(frame.count) || 0));
+    document.querySelectorAll(".mainnav a").forEach(function (link) {
+      if (link.getAttribute("href") !== frame.url) return;
+      let badge = link.querySelector(".nav-badge");
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "nav-badge";
+        link.appendChild(badge);
+      }
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = count === 0;
+    });
+  }
+
+  function clearNavBadges() {
+    document.querySelectorAll(".mainnav .nav-badge").forEach(function (badge) { badge.hidden = true; });
   }
 
   function send(frame) {
@@ -105,6 +129,8 @@
     if (!listeners.has(type)) listeners.set(type, []);
     listeners.get(type).push(fn);
   }
+
+  on("nav.badge", setNavBadge);
 
   window.Socialco = window.Socialco || {};
   window.Socialco.socket = {

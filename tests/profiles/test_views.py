@@ -3,8 +3,7 @@ import re
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client, override_settings
-from django.urls import include, path
+from django.test import Client
 from PIL import Image
 
 from groups.models import Group, Membership
@@ -177,22 +176,11 @@ def test_profile_has_a_recent_posts_slot(logged_in_client, other_user):
     assert 'id="profile-recent-posts"' in html
 
 
-def test_profile_message_button_appears_only_when_chat_provides_it(logged_in_client, other_user):
-    assert "Message" not in logged_in_client.get(f"/people/{other_user.pk}/").text
-
-    from django.http import HttpResponse
-
-    fake_chat = (
-        [path("direct/<int:user_id>/", lambda request, user_id: HttpResponse(), name="start_direct")],
-        "messaging",
-    )
-    urlconf = type(
-        "urls", (), {"urlpatterns": [path("chat/", include(fake_chat)), path("", include("socialco.urls"))]}
-    )
-    with override_settings(ROOT_URLCONF=urlconf):
-        html = logged_in_client.get(f"/people/{other_user.pk}/").text
-    assert f'action="/chat/direct/{other_user.pk}/"' in html
-    assert "Message" in html
+def test_profile_message_button_opens_the_direct_chat(logged_in_client, user, other_user):
+    html = logged_in_client.get(f"/people/{other_user.pk}/").text
+    assert f'href="/chat/with/{other_user.pk}/"' in html
+    # Not on one's own profile.
+    assert "/chat/with/" not in logged_in_client.get(f"/people/{user.pk}/").text
 
 
 def test_profile_query_count_is_flat_with_200_people(client, crowd, django_assert_max_num_queries):

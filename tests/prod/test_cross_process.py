@@ -1,0 +1,267 @@
+"""Several ASGI processes behind one Redis: what is sent through one reaches sockets on the others.
+
+Two real daphne processes share a database and a Redis channel layer; clients connect to them
+over real WebSockets (the `websockets` library) with a real login session cookie, exactly as
+browsers do behind nginx. Server events come from a third process, as they do in production
+(a gunicorn worker commits a change and sends on commit).
+
+This needs REDIS_URL (CI job 2 and job 3); without it the module is skipped, unless
+SOCIALCO_REQUIRE_CROSS_PROCESS=1 (CI job 3) turns the skip into a failure.
+
+Adding a scenario (chat, feed): write a test taking `cluster`, log people in with
+`cluster.login(...)`, open sockets on different processes with `cluster.socket(session, n)`,
+drive them with `send()` / `expect()`, and trigger server-side work with `cluster.python(...)`
+when the event starts outside a socket. See the existing tests below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.prod.instances import ROOT, Instances, manage, run_python
+
+REQUIRED = os.environ.get("SOCIALCO_REQUIRE_CROSS_PROCESS") == "1"
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+if not REDIS_URL:
+    if REQUIRED:
+        raise RuntimeError("SOCIALCO_REQUIRE_CROSS_PROCESS=1 but REDIS_URL is not set")
+    pytest.skip(
+        "cross-process tests need REDIS_URL (several ASGI processes share events only through Redis)",
+        allow_module_level=True,
+    )
+
+from websockets.exceptions import ConnectionClosed  # noqa: E402
+from websockets.sync.client import ClientConnection, connect  # noqa: E402
+
+PROCESSES = 2
+FRAME_TIMEOUT = 10.0
+START_TIMEOUT = 90.0
+
+LOGIN = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+from profiles.services import user_upsert_verified
+user = user_upsert_verified(email={email!r}, display_name={name!r}, password_hash=make_password(None))
+client = Client()
+client.force_login(user)
+print(json.dumps({{"user_id": user.pk, "session_key": client.session.session_key,
+                   "cookie": client.cookies[settings.SESSION_COOKIE_NAME].value}}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in browser session: the user and its session cookie."""
+
+    email: str
+    user_id: int
+    session_key: str
+    cookie: str
+
+
+class LiveSocket:
+    """One browser tab's /ws/ socket, connected to one of the ASGI processes."""
+
+    def __init__(self, connection: ClientConnection, process: int) -> None:
+        self.connection = connection
+        self.process = process
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.connection.send(json.dumps(frame))
+
+    def receive(self, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
+        return json.loads(self.connection.recv(timeout=timeout))
+
+    def expect(self, frame_type: str, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
+        """The next frame of `frame_type`; fails on timeout. Heartbeat pongs are skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {frame_type!r} frame within {timeout}s on process {self.process}")
+            try:
+                frame = self.receive(timeout=remaining)
+            except TimeoutError:
+                continue
+            if frame.get("type") == frame_type:
+                return frame
+            if frame.get("type") != "pong":
+                raise AssertionError(f"expected {frame_type!r} on process {self.process}, got {frame}")
+
+    def ping(self) -> None:
+        """Round trip: proves the socket is accepted (and has joined its groups)."""
+        ref = uuid.uuid4().hex
+        self.send({"type": "ping", "ref": ref})
+        assert self.expect("pong")["ref"] == ref
+
+    def expect_closed(self, timeout: float = FRAME_TIMEOUT) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.connection.recv(timeout=deadline - time.monotonic())
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else 1006
+            except TimeoutError:
+                break
+        raise AssertionError(f"the socket on process {self.process} stayed open")
+
+
+class Cluster:
+    """N daphne processes of one instance (one database, one Redis), on free loopback ports."""
+
+    def __init__(self, env: dict[str, str], ports: list[int]) -> None:
+        self.env = env
+        self.ports = ports
+
+    def login(self, email: str, name: str = "Test Person") -> Session:
+        data = json.loads(run_python(self.env, LOGIN.format(email=email, name=name)).strip().splitlines()[-1])
+        return Session(email=email, **data)
+
+    @contextmanager
+    def socket(self, session: Session, process: int) -> Iterator[LiveSocket]:
+        port = self.ports[process]
+        with connect(
+            f"ws://127.0.0.1:{port}/ws/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={session.cookie}"},
+            open_timeout=FRAME_TIMEOUT,
+        ) as connection:
+            live = LiveSocket(connection, process)
+            live.ping()
+            yield live
+
+    def python(self, code: str) -> str:
+        """Run Django code in a separate process of the same instance (a web worker, a cron job)."""
+        prelude = "import django\ndjango.setup()\n"
+        return run_python(self.env, prelude + code)
+
+
+def _wait_healthy(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"daphne on {port} exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                if json.loads(response.read()) == {"database": "ok", "channel_layer": "ok"}:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"daphne on {port} did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    base = tmp_path_factory.mktemp("cluster")
+    instances = Instances(base)
+    env = instances.new(
+        "cluster",
+        redis_url=REDIS_URL,
+        CACHE_KEY_PREFIX=f"xproc{uuid.uuid4().hex[:8]}",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    processes: list[subprocess.Popen] = []
+    try:
+        manage(env, "migrate", "--no-input", "-v0")
+        ports = [_free_port() for _ in range(PROCESSES)]
+        for port in ports:
+            log = base / f"daphne-{port}.log"
+            with log.open("wb") as handle:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                         "socialco.asgi:application"],
+                        env=env,
+                        cwd=ROOT,
+                        stdout=handle,
+                        stderr=subprocess.STDOUT,
+                    )
+                )  # fmt: skip
+        for port, process in zip(ports, processes, strict=True):
+            _wait_healthy(port, process, base / f"daphne-{port}.log")
+        yield Cluster(env, ports)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        instances.close()
+
+
+def _unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def test_each_process_accepts_a_logged_in_socket(cluster):
+    session = cluster.login(_unique_email("ana"))
+    for process in range(PROCESSES):
+        with cluster.socket(session, process) as live:
+            live.ping()
+
+
+def test_server_event_from_a_third_process_reaches_the_users_sockets_on_every_process(cluster):
+    session = cluster.login(_unique_email("ana"))
+    with cluster.socket(session, 0) as on_first, cluster.socket(session, 1) as on_second:
+        cluster.python(
+            "from socialco.realtime import send_to_group, user_group\n"
+            f"send_to_group(user_group({session.user_id}), {{'type': 'test.hello', 'n': 1}})\n"
+        )
+
+        assert on_first.expect("test.hello") == {"type": "test.hello", "n": 1}
+        assert on_second.expect("test.hello") == {"type": "test.hello", "n": 1}
+
+
+def test_event_for_one_user_reaches_no_other_user_on_another_process(cluster):
+    ana = cluster.login(_unique_email("ana"))
+    ben = cluster.login(_unique_email("ben"))
+    with cluster.socket(ana, 0) as ana_socket, cluster.socket(ben, 1) as ben_socket:
+        cluster.python(
+            "from socialco.realtime import send_to_group, user_group\n"
+            f"send_to_group(user_group({ana.user_id}), {{'type': 'test.private', 'for': 'ana'}})\n"
+            f"send_to_group(user_group({ben.user_id}), {{'type': 'test.private', 'for': 'ben'}})\n"
+        )
+
+        assert ana_socket.expect("test.private")["for"] == "ana"
+        # Sent after Ana's: had Ana's leaked, it would arrive first.
+        assert ben_socket.expect("test.private")["for"] == "ben"
+
+
+def test_logout_closes_the_sessions_sockets_on_every_process(cluster):
+    session = cluster.login(_unique_email("ana"))
+    with cluster.socket(session, 0) as on_first, cluster.socket(session, 1) as on_second:
+        cluster.python(
+            "from socialco.realtime import close_group_sockets, session_group\n"
+            f"close_group_sockets(session_group({session.session_key!r}))\n"
+        )
+
+        assert on_first.expect_closed() == 4001
+        assert on_second.expect_closed() == 4001
