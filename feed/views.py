@@ -72,6 +72,8 @@ def _render_feed(request: HttpRequest, spec: FeedSpec, template: str, context: d
     context.setdefault(
         "composer", _composer(request, groups=groups, default_group=context.get("composer_group"))
     )
+    if request.htmx and context.get("embed"):
+        return render(request, "feed/partials/group_embed.html", context)
     context["sidebar_groups"] = groups
     context["sidebar_tags"] = selectors.followed_tags(user)
     return render(request, template, context)

@@ -63,7 +63,9 @@ def probe_feed_group_page(world, viewer, group) -> Seen:
 
 
 def probe_feed_group_slot(world, viewer, group) -> Seen:
-    return _shows(world, viewer, group, f"/feed/groups/{group.slug}/?embed=1", HTTP_HX_REQUEST="true")
+    seen = _shows(world, viewer, group, f"/feed/groups/{group.slug}/?embed=1", HTTP_HX_REQUEST="true")
+    assert not seen.visible or "<html" not in seen.text  # the fragment, not a whole page
+    return seen
 
 
 def probe_feed_post_page(world, viewer, group) -> Seen:

@@ -503,3 +503,17 @@ def test_profile_page_shows_posts_articles_and_praise_through_the_gate(client, m
     assert "PRAISED" in page
     client.force_login(member)
     assert "SECRETPOST" in client.get(f"/people/{member.pk}/").text
+
+
+def test_group_page_slot_loads_the_group_feed_fragment(client, member, groups):
+    post_create(author=member, body="SLOTPOST", group=groups["private"])
+    client.force_login(member)
+    page = client.get("/groups/private-group/").text
+    assert 'hx-get="/feed/groups/private-group/?embed=1"' in page
+    fragment = client.get("/feed/groups/private-group/?embed=1", **HTMX)
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert "SLOTPOST" in fragment.text
+    assert 'data-feed="group"' in fragment.text  # the live bar, subscribed by the group's slug
+    assert f'<option value="{groups["private"].pk}" selected>' in fragment.text  # composer
+    assert 'name="next" value="/groups/private-group/"' in fragment.text
