@@ -39,7 +39,7 @@ def _may_subscribe(user_id: int, group_id: int) -> bool:
     return user is not None and group is not None and can_view_group_content(user, group)
 
 
-@frame_handler("group.subscribe")
+@frame_handler("group.subscribe", read_only=True)
 async def group_subscribe(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     group_id = _group_id(frame)
     channel = group_channel_name(group_id)
@@ -55,7 +55,7 @@ async def group_subscribe(consumer: RealtimeConsumer, frame: dict[str, Any]) -> 
     await consumer.send_event({"type": "group.subscribed", "group": group_id, "ref": frame.get("ref")})
 
 
-@frame_handler("group.unsubscribe")
+@frame_handler("group.unsubscribe", read_only=True)
 async def group_unsubscribe(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     group_id = _group_id(frame)
     await consumer.leave(group_channel_name(group_id))

@@ -129,7 +129,7 @@ async def typing(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     await _mark_active(consumer)
 
 
-@frame_handler("read")
+@frame_handler("read", read_only=True)
 async def read(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     conversation_id = _positive_int(frame, "conversation")
     up_to = frame.get("up_to")
@@ -145,7 +145,7 @@ async def read(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     await _mark_active(consumer)
 
 
-@frame_handler("sync")
+@frame_handler("sync", read_only=True)
 async def sync(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     raw = frame.get("conversations")
     if not isinstance(raw, dict) or not raw:
@@ -178,7 +178,7 @@ async def sync(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     )
 
 
-@frame_handler("presence")
+@frame_handler("presence", read_only=True)
 async def presence_frame(consumer: RealtimeConsumer, frame: dict[str, Any]) -> None:
     state = frame.get("state")
     if state not in (presence.ONLINE, presence.AWAY):

@@ -13,6 +13,7 @@ endpoint_patterns = [
     path("", include("profiles.api_urls")),
     path("groups/", include("groups.api_urls")),
     path("conversations/", include("messaging.api_urls")),
+    path("moderation/", include("moderation.api_urls")),
 ]
 
 urlpatterns = [

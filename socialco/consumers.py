@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from socialco.realtime import (
     MAX_FRAME_BYTES,
     FrameError,
+    guards_for,
     handler_for,
     layer_handler_for,
     run_socket_hooks,
@@ -95,6 +96,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             handler = handler_for(frame["type"])
             if handler is None:
                 raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
+            for guard in guards_for(frame["type"]):
+                await guard(self, frame)
             await handler(self, frame)
         except FrameError as exc:
             await self.send_event({"type": "error", "code": exc.code, "message": exc.message, "ref": ref})

@@ -32,6 +32,10 @@ SOCKET_MOMENTS = ("connect", "disconnect", "heartbeat")
 _socket_hooks: dict[str, list[SocketHook]] = {moment: [] for moment in SOCKET_MOMENTS}
 LayerHandler = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[None]]
 _layer_handlers: dict[str, LayerHandler] = {}
+# Checks run before every handler that writes (see `frame_guard`).
+FrameGuard = Callable[["RealtimeConsumer", dict[str, Any]], Awaitable[None]]
+_guards: list[FrameGuard] = []
+_read_only: set[str] = set()
 
 
 class FrameError(Exception):
@@ -43,13 +47,21 @@ class FrameError(Exception):
         self.message = message
 
 
-def frame_handler(frame_type: str) -> Callable[[FrameHandler], FrameHandler]:
-    """Register the coroutine that handles client frames of `frame_type`."""
+def frame_handler(frame_type: str, *, read_only: bool = False) -> Callable[[FrameHandler], FrameHandler]:
+    """Register the coroutine that handles client frames of `frame_type`.
+
+    Every frame is taken to write unless `read_only=True` (e.g. a chat `sync`): the registered
+    frame guards (the moderation write gate) run before handlers that write.
+    """
 
     def register(func: FrameHandler) -> FrameHandler:
         if frame_type in _handlers and _handlers[frame_type] is not func:
             raise ValueError(f"a handler for {frame_type!r} is already registered")
         _handlers[frame_type] = func
+        if read_only:
+            _read_only.add(frame_type)
+        else:
+            _read_only.discard(frame_type)
         return func
 
     return register
@@ -92,6 +104,18 @@ def layer_handler(name: str) -> Callable[[LayerHandler], LayerHandler]:
 
 def layer_handler_for(name: str) -> LayerHandler | None:
     return _layer_handlers.get(name)
+
+
+def frame_guard(func: FrameGuard) -> FrameGuard:
+    """Register a check run before every writing frame's handler; it raises FrameError to refuse."""
+    if func not in _guards:
+        _guards.append(func)
+    return func
+
+
+def guards_for(frame_type: str) -> list[FrameGuard]:
+    """The guards a frame of `frame_type` must pass (none for read-only frames)."""
+    return [] if frame_type in _read_only else list(_guards)
 
 
 def user_group(user_id: int) -> str:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "feed",
     "messaging",
     "notifications",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "moderation.middleware.WriteGateMiddleware",
     "socialco.middleware.UserTimezoneMiddleware",
 ]
 
@@ -226,7 +228,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # CanWrite: the moderation write gate (guidelines accepted, not suspended) on unsafe methods.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "moderation.permissions.CanWrite",
+    ],
     "DEFAULT_PAGINATION_CLASS": "socialco.pagination.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [

@@ -13,7 +13,7 @@ urlpatterns = [
     path("", feed_views.home, name="home"),
     path("feed/", include("feed.urls")),
     path("healthz", views.healthz, name="healthz"),
-    path("guidelines/", views.guidelines, name="guidelines"),
+    path("guidelines/", include("moderation.guideline_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("site-logo", policy_views.company_logo, name="company_logo"),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("api/v1/", include((api_urls, "api"))),
     path("notifications/", include("notifications.urls")),
     path("chat/", include("messaging.urls")),
+    path("moderation/", include("moderation.urls")),
 ]

@@ -20,9 +20,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
-
-
-@login_not_required
-@require_GET
-def guidelines(request: HttpRequest) -> HttpResponse:
-    return render(request, "guidelines.html")

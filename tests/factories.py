@@ -36,6 +36,16 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
+    @factory.post_generation
+    def accepted_guidelines(self, create, extracted, **kwargs):
+        """An established employee has accepted the current usage guidelines (if any are
+        published), so the moderation write gate lets them write. Pass
+        `accepted_guidelines=False` for someone who has not."""
+        if create and extracted is not False:
+            from moderation.services import guidelines_accept
+
+            guidelines_accept(user=self)
+
 
 # --- Profiles (appended by the profiles app) -------------------------------------------------
 def image_bytes(

@@ -1,0 +1,87 @@
+"""Demo moderation: everyone has accepted the current guidelines (else nobody could write), a
+demo hold rule, reports on a few profiles (and groups, when the groups demo made some), one held
+profile text, and a past warning so the queue shows an author's history. Idempotent."""
+
+from __future__ import annotations
+
+from moderation import selectors, services
+from moderation.core_reportables import profile_text
+from moderation.models import Decision, ModerationItem, Report, Rule
+from profiles.models import MODERATORS_GROUP
+
+HOLD_RULE = "Investment solicitation (demo)"
+HELD_TITLE = "Crypto investment mentor: guaranteed returns, DM me"
+
+
+def _report_once(*, reporter, target, section: str, note: str) -> None:
+    item = selectors.item_for(target)
+    if item is not None and Report.objects.filter(item=item, reporter=reporter).exists():
+        return
+    services.report_create(reporter=reporter, target=target, section=section, note=note)
+
+
+def seed(*, people, rng, stdout) -> None:
+    version = selectors.current_guidelines()
+    if version is None:
+        stdout.write("Moderation: no guidelines published; skipped.")
+        return
+    for person in people:
+        services.guidelines_accept(user=person, version=version)
+
+    moderators = [p for p in people if p.groups.filter(name=MODERATORS_GROUP).exists()]
+    moderator = moderators[0] if moderators else None
+    staff = [p for p in people if not p.is_staff and p not in moderators]
+    keys = {s["key"] for s in version.sections}
+    professional = "keep-language-professional" if "keep-language-professional" in keys else "other"
+    spam = "no-spam-sales-or-solicitation" if "no-spam-sales-or-solicitation" in keys else "other"
+    respect = "be-respectful" if "be-respectful" in keys else "other"
+
+    if not Rule.objects.filter(name=HOLD_RULE).exists():
+        services.rule_save(
+            rule=Rule(
+                name=HOLD_RULE,
+                kind=Rule.Kind.PHRASES,
+                terms="guaranteed returns\ncrypto investment\nget rich quick",
+                whole_word=True,
+                scopes=["posts", "comments", "answers", "chat", "profiles", "groups"],
+                section=spam,
+                explanation="Investment offers and money-making schemes are not allowed here.",
+                action="hold",
+            ),
+            actor=None,
+            reason="demo data",
+        )
+
+    # A profile whose text a rule held for review.
+    held_person = staff[7]
+    if held_person.title != HELD_TITLE:  # the profiles seeder resets it on every run
+        held_person.title = HELD_TITLE
+        held_person.save(update_fields=["title"])
+    if selectors.item_for(held_person) is None:
+        result = services.screen_text(text=profile_text(held_person), scope="profiles", author=held_person)
+        services.screening_record(target=held_person, result=result)
+
+    # Reports gathered on two profiles, with a note each.
+    reported = staff[12]
+    for reporter, note in zip(staff[20:23], ["Rude title", "Unprofessional", ""], strict=True):
+        _report_once(reporter=reporter, target=reported, section=professional, note=note)
+    _report_once(reporter=staff[30], target=held_person, section=spam, note="Selling crypto at work?")
+
+    # Groups, when the groups demo made some: one report each on the first two.
+    from groups.models import Group
+
+    for group, reporter in zip(Group.objects.order_by("pk")[:2], staff[40:42], strict=False):
+        _report_once(reporter=reporter, target=group, section=respect, note="The description mocks a team")
+
+    # A past warning: the queue shows the author's history.
+    if moderator is not None and not Decision.objects.filter(subject=reported).exists():
+        services.person_warn(
+            person=reported,
+            moderator=moderator,
+            reason="Please keep your profile professional.",
+            section=professional,
+        )
+    stdout.write(
+        f"Moderation: {ModerationItem.objects.filter(is_open=True).count()} items in the queue, "
+        f"guidelines {version.number} accepted by {len(people)} people."
+    )
