@@ -36,7 +36,7 @@ def _resolve(user, kind, key) -> FeedSpec | None:
         return None
 
 
-@frame_handler("feed.subscribe")
+@frame_handler("feed.subscribe", read_only=True)
 async def feed_subscribe(consumer, frame: dict[str, Any]) -> None:
     """{"type": "feed.subscribe", "feed": "home"|"company"|"group"|"tag"|"person", "key": ...}"""
     kind = frame.get("feed")
@@ -50,7 +50,7 @@ async def feed_subscribe(consumer, frame: dict[str, Any]) -> None:
     await consumer.send_event({"type": "feed.subscribed", "feed": kind, "ref": _safe_ref(frame.get("ref"))})
 
 
-@frame_handler("feed.unsubscribe")
+@frame_handler("feed.unsubscribe", read_only=True)
 async def feed_unsubscribe(consumer, frame: dict[str, Any]) -> None:
     _state(consumer)["spec"] = None
     await consumer.leave(LIVE_FEEDS_GROUP)
@@ -73,7 +73,7 @@ def _can_open_post(user, post_id: int) -> bool:
     return True
 
 
-@frame_handler("post.subscribe")
+@frame_handler("post.subscribe", read_only=True)
 async def post_subscribe(consumer, frame: dict[str, Any]) -> None:
     """{"type": "post.subscribe", "post": id}: new comments and reaction counts of that post."""
     post_id = _post_id(frame)
@@ -91,7 +91,7 @@ async def post_subscribe(consumer, frame: dict[str, Any]) -> None:
     )
 
 
-@frame_handler("post.unsubscribe")
+@frame_handler("post.unsubscribe", read_only=True)
 async def post_unsubscribe(consumer, frame: dict[str, Any]) -> None:
     post_id = _post_id(frame)
     _state(consumer)["posts"].discard(post_id)
