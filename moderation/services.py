@@ -798,7 +798,7 @@ def appeal_decide(*, appeal: Appeal, moderator: User, overturn: bool, reason: st
     restores the content; overturning a suspension lifts it. The appellant is told."""
     reason = _require_reason(reason)
     appeal = (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("decision__item", "decision__moderator")
         .get(pk=appeal.pk)
     )

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -22,6 +23,24 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RejectNullBytesMiddleware:
+    """A NUL byte in the query string is never meaningful and PostgreSQL refuses it in text:
+    answer 400 once here instead of a 500 from whichever view reads the parameter raw.
+    (Form and serializer fields already refuse NUL in submitted data.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or "\x00" in value for key, value in request.GET.items()
+        ):
+            return HttpResponseBadRequest(
+                _("The address contains a NUL character."), content_type="text/plain"
+            )
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -54,7 +54,14 @@ DOORS = [
     Door("api detail by slug", EXISTENCE, probe_api_by_slug),
     Door("api members", CONTENT, probe_api_members),
     Door("profile group list", CONTENT, probe_profile_group_list),
-    Door("websocket subscription", CONTENT, probe_websocket_subscription),
+    # The consumer's database_sync_to_async closes a connection that is inside a transaction,
+    # so the socket door runs with real transactions (PostgreSQL would fail otherwise).
+    Door(
+        "websocket subscription",
+        CONTENT,
+        probe_websocket_subscription,
+        marks=(pytest.mark.django_db(transaction=True),),
+    ),
     # The feed's doors (tests/feed/leak_probes.py)
     Door("feed: group feed page", CONTENT, feed_probes.probe_feed_group_page),
     Door("feed: group page slot", CONTENT, feed_probes.probe_feed_group_slot),
@@ -70,7 +77,12 @@ DOORS = [
     Door("feed: api post", CONTENT, feed_probes.probe_feed_api_detail),
     Door("feed: api comments", CONTENT, feed_probes.probe_feed_api_comments),
     Door("feed: mention notification", CONTENT, feed_probes.probe_feed_mention_notification),
-    Door("feed: live new post", CONTENT, feed_probes.probe_feed_live_new_post),
+    Door(
+        "feed: live new post",
+        CONTENT,
+        feed_probes.probe_feed_live_new_post,
+        marks=(pytest.mark.django_db(transaction=True),),
+    ),
 ]
 
 

@@ -120,7 +120,7 @@ def test_moderators_group_has_view_and_export_but_no_change_permissions(db):
     from django.apps import apps
 
     import_module("moderation.migrations.0002_moderators_first_guidelines_shipped_rules").forwards(apps, None)
-    group = AuthGroup.objects.get(name=MODERATORS_GROUP)
+    group, _ = AuthGroup.objects.get_or_create(name=MODERATORS_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"view_moderationitem", "view_auditentry", "export_auditentry"} <= codenames
     assert not any(c.startswith(("change_", "delete_")) for c in codenames)

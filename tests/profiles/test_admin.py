@@ -62,7 +62,7 @@ def test_reactivation_lets_the_person_sign_in_again(admin_client, client):
 
 def test_admins_add_and_remove_hr_moderators(admin_client, user, other_user):
     _act(admin_client, "make_hr_moderator", [user, other_user])
-    moderators = AuthGroup.objects.get(name=MODERATORS_GROUP)
+    moderators, _ = AuthGroup.objects.get_or_create(name=MODERATORS_GROUP)
     assert set(moderators.user_set.all()) == {user, other_user}
     assert User.objects.get(pk=user.pk).is_moderator
 

@@ -91,3 +91,10 @@ def test_non_staff_cannot_reach_admin(logged_in_client):
 def test_staff_reach_admin(client, staff_user):
     client.force_login(staff_user)
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/people/?q=%00", "/groups/?q=a%00b", "/notifications/?x%00=1"])
+def test_nul_bytes_in_the_query_string_are_a_clear_400(logged_in_client, path):
+    response = logged_in_client.get(path)
+    assert response.status_code == 400
+    assert "NUL" in response.text

@@ -314,7 +314,7 @@ def _bulk_users(n: int) -> list[User]:
 
 def _rows_users():
     users = _bulk_users(ROWS)
-    moderators = AuthGroup.objects.get(name="HR moderators")
+    moderators, _ = AuthGroup.objects.get_or_create(name="HR moderators")
     moderators.user_set.add(*users[:50])
     skill = Skill.objects.create(name="Budgeting", slug="budgeting")
     skill.people.add(*users)

@@ -33,7 +33,9 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(serialized_rollback=True)
 def test_migrations_create_the_policy_row_and_the_moderators_group():
+    """What the data migrations made (restored for this test, since transactional tests flush)."""
     assert SitePolicy.objects.filter(pk=1).count() == 1
     assert AuthGroup.objects.filter(name=MODERATORS_GROUP).exists()
 
