@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class FeedConfig(AppConfig):
     name = "feed"
     verbose_name = _("Feed")
+
+    def ready(self) -> None:
+        # The feed's socket frames and per-recipient event filters.
+        from feed import consumers  # noqa: F401
+        from feed.notifications import register_targets
+
+        register_targets()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from feed.selectors import profile_sections
 from profiles import selectors, services
 from profiles.forms import ProfileForm
 from profiles.models import User
@@ -128,9 +129,9 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "show_contact": can_view_contact_details(viewer, person),
         "message_url": direct_message_url(person) if can_message(viewer, person) else None,
         "local_time": _local_time(person),
-        # Slot for the feed app: the person's recent posts the viewer may see
-        # (rendered by templates/profiles/includes/recent_posts.html).
-        "recent_posts": None,
+        # The feed app's slot: recent posts, articles and praise received that the viewer may
+        # see (rendered by templates/profiles/includes/recent_posts.html).
+        **profile_sections(viewer, person),
     }
     return render(request, "profiles/detail.html", context)
 

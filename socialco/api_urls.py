@@ -8,6 +8,7 @@ from socialco.api import ApiRootView
 # Endpoints listed by the API root.
 endpoint_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("feed.api_urls")),
     path("notifications/", include("notifications.api_urls")),
     path("", include("profiles.api_urls")),
     path("groups/", include("groups.api_urls")),

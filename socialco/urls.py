@@ -2,13 +2,16 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from feed import views as feed_views
 from socialco import api_urls, policy_views, views
 
 # The admin signs people in through allauth, so MFA and login rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The site root shows the home feed (allauth's LOGIN_REDIRECT_URL points at "home").
+    path("", feed_views.home, name="home"),
+    path("feed/", include("feed.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("guidelines/", include("moderation.guideline_urls")),
     path("accounts/", include("allauth.urls")),

@@ -146,6 +146,48 @@ def png_upload(size=(60, 40), name="image.png"):
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
+# Feed ----------------------------------------------------------------------------------------
+class PostFactory(factory.Factory):
+    """A post created through feed.services.post_create (any keyword the service takes)."""
+
+    class Meta:
+        model = "feed.Post"
+
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Post number {n}")
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("posts are only created through the service")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from feed.services import post_create
+
+        return post_create(**kwargs)
+
+
+class CommentFactory(factory.Factory):
+    """A comment (or, with parent=..., a reply) created through feed.services.comment_create."""
+
+    class Meta:
+        model = "feed.Comment"
+
+    post = factory.SubFactory(PostFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}")
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("comments are only created through the service")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from feed.services import comment_create
+
+        return comment_create(**kwargs)
+
+
 # Chat ---------------------------------------------------------------------------------------
 def direct_chat(user, other):
     """The direct conversation between two people, through the service."""

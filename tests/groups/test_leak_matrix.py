@@ -9,6 +9,7 @@ import re
 import pytest
 from django.middleware import csrf
 
+from tests.feed import leak_probes as feed_probes
 from tests.groups.leak_matrix import (
     CONTENT,
     EXISTENCE,
@@ -59,6 +60,27 @@ DOORS = [
         "websocket subscription",
         CONTENT,
         probe_websocket_subscription,
+        marks=(pytest.mark.django_db(transaction=True),),
+    ),
+    # The feed's doors (tests/feed/leak_probes.py)
+    Door("feed: group feed page", CONTENT, feed_probes.probe_feed_group_page),
+    Door("feed: group page slot", CONTENT, feed_probes.probe_feed_group_slot),
+    Door("feed: post page", CONTENT, feed_probes.probe_feed_post_page),
+    Door("feed: post history", CONTENT, feed_probes.probe_feed_post_history),
+    Door("feed: post image", CONTENT, feed_probes.probe_feed_image),
+    Door("feed: comment", CONTENT, feed_probes.probe_feed_comment),
+    Door("feed: company feed", CONTENT, feed_probes.probe_feed_company),
+    Door("feed: tag page", CONTENT, feed_probes.probe_feed_tag_page),
+    Door("feed: person feed", CONTENT, feed_probes.probe_feed_person_feed),
+    Door("feed: profile posts", CONTENT, feed_probes.probe_feed_profile_slot),
+    Door("feed: api post list", CONTENT, feed_probes.probe_feed_api_list),
+    Door("feed: api post", CONTENT, feed_probes.probe_feed_api_detail),
+    Door("feed: api comments", CONTENT, feed_probes.probe_feed_api_comments),
+    Door("feed: mention notification", CONTENT, feed_probes.probe_feed_mention_notification),
+    Door(
+        "feed: live new post",
+        CONTENT,
+        feed_probes.probe_feed_live_new_post,
         marks=(pytest.mark.django_db(transaction=True),),
     ),
 ]
