@@ -46,7 +46,8 @@ def requested(post) -> set[int]:
 
 def test_question_create_keeps_title_tags_and_stats_row():
     post = ask(UserFactory(), tags="Payroll,  python  , #payroll", body="See #deploy")
-    assert post.kind == Post.Kind.QUESTION and post.title.startswith("How do I")
+    assert post.kind == Post.Kind.QUESTION
+    assert post.title.startswith("How do I")
     assert sorted(post.tags.values_list("key", flat=True)) == ["deploy", "payroll", "python"]
     assert Question.objects.get(pk=post.pk).answer_count == 0
     assert post.get_absolute_url() == f"/questions/{post.pk}/"
@@ -81,7 +82,8 @@ def test_answer_create_notifies_asker_and_records_time_to_first_answer():
     answer = answer_create(question_post=post, author=helper, body="Use **make deploy**")
     question = Question.objects.get(pk=post.pk)
     assert "<strong>make deploy</strong>" in answer.body_html
-    assert question.answer_count == 1 and question.first_answer_at == answer.created_at
+    assert question.answer_count == 1
+    assert question.first_answer_at == answer.created_at
     assert question.time_to_first_answer == answer.created_at - post.created_at
     assert Notification.objects.filter(recipient=asker, kind="answer", target_id=post.pk).exists()
 
@@ -126,10 +128,12 @@ def test_answer_accept_by_asker_then_change_keeps_first_acceptance_time():
     answer_accept(answer=first, actor=asker)
     question = Question.objects.get(pk=post.pk)
     accepted_at = question.accepted_at
-    assert question.accepted_answer_id == first.pk and question.time_to_accepted_answer is not None
+    assert question.accepted_answer_id == first.pk
+    assert question.time_to_accepted_answer is not None
     answer_accept(answer=second, actor=asker)
     question.refresh_from_db()
-    assert question.accepted_answer_id == second.pk and question.accepted_at == accepted_at
+    assert question.accepted_answer_id == second.pk
+    assert question.accepted_at == accepted_at
     assert Notification.objects.filter(recipient=a, kind="answer_accepted").exists()
     assert Notification.objects.filter(recipient=b, kind="answer_accepted").exists()
 
@@ -153,7 +157,8 @@ def test_answer_delete_drops_the_accepted_mark_and_count():
     answer_accept(answer=answer, actor=asker)
     answer_delete(answer=answer, actor=helper)
     question = Question.objects.get(pk=answer.question_id)
-    assert question.accepted_answer_id is None and question.answer_count == 0
+    assert question.accepted_answer_id is None
+    assert question.answer_count == 0
 
 
 # Experts -------------------------------------------------------------------------------------
@@ -167,7 +172,8 @@ def test_experts_ranked_by_accepted_answers_then_skill_match():
     post = ask(asker, title="Payroll tax question for March", tags="payroll, tax")
     ranked = rank_experts(post, viewer=asker, limit=None)
     assert [e.user.pk for e in ranked] == [proven.pk, both.pk, one.pk]
-    assert ranked[0].accepted_answers == 1 and ranked[1].matched == ["Payroll", "Tax"]
+    assert ranked[0].accepted_answers == 1
+    assert ranked[1].matched == ["Payroll", "Tax"]
     assert requested(post) == {proven.pk, both.pk, one.pk}
 
 
