@@ -124,3 +124,19 @@ def test_people_who_may_know_never_lists_someone_who_cannot_see(client, visibili
     client.force_login(world.member)
     text = client.get(f"/questions/{world.post.pk}/").content.decode()
     assert (world.outsider.display_name in text) is (visibility == "open")
+
+
+@pytest.mark.django_db
+def test_hidden_answer_absent_for_others_present_for_its_author(client):
+    from feed.questions.models import Answer
+
+    world = World("open")
+    Answer.objects.filter(pk=world.answer.pk).update(moderation_state="hidden")  # as moderation writes it
+    api = APIClient()
+    api.force_authenticate(world.member)
+    assert api.get(f"/api/v1/questions/{world.post.pk}/answers/").json() == []
+    assert api.post(f"/api/v1/questions/answers/{world.answer.pk}/vote/").status_code == 404
+    client.force_login(world.member)
+    assert f"{MARKER} answer" not in client.get(f"/questions/{world.post.pk}/").content.decode()
+    client.force_login(world.helper)
+    assert f"{MARKER} answer" in client.get(f"/questions/{world.post.pk}/").content.decode()
