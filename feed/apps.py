@@ -12,3 +12,7 @@ class FeedConfig(AppConfig):
         from feed.notifications import register_targets
 
         register_targets()
+
+        from feed.questions.registry import register as register_questions
+
+        register_questions()

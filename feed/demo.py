@@ -269,3 +269,8 @@ def seed(*, people, rng: random.Random, stdout) -> None:
             tag_follow(user=person, tag=tag)
 
     stdout.write(f"Feed: {Post.objects.filter(deleted_at__isnull=True).count()} posts.")
+
+    # Questions and answers (feed/questions/demo.py).
+    from feed.questions.demo import seed as seed_questions
+
+    seed_questions(people=people, rng=rng, stdout=stdout)

@@ -107,6 +107,7 @@ class Post(models.Model):
         POST = "post", _("Post")
         ARTICLE = "article", _("Article")
         PRAISE = "praise", _("Praise")
+        QUESTION = "question", _("Question")  # created only by feed/questions/services.py
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.CASCADE, related_name="posts"
@@ -180,6 +181,8 @@ class Post(models.Model):
         return self.title or self.body[:60]
 
     def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.QUESTION:
+            return reverse("questions:detail", args=[self.pk])
         return reverse("feed:post_detail", args=[self.pk])
 
     @property
@@ -189,6 +192,10 @@ class Post(models.Model):
     @property
     def is_praise(self) -> bool:
         return self.kind == self.Kind.PRAISE
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == self.Kind.QUESTION
 
     @property
     def preview(self) -> str:
@@ -344,3 +351,7 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.post_id}"
+
+
+# Questions and answers (registered here so Django finds them in the feed app).
+from feed.questions.models import Answer, AnswerVote, ExpertRequest, Question  # noqa: E402, F401

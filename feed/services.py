@@ -202,7 +202,7 @@ def post_create(
         raise PermissionDenied("You cannot post announcements.")
 
     errors: dict[str, list[str]] = {}
-    if kind not in Post.Kind.values:
+    if kind not in Post.Kind.values or kind == Post.Kind.QUESTION:  # questions: feed.questions.services
         errors["kind"] = [_("Choose a kind of post.")]
     limit = ARTICLE_BODY_MAX if kind == Post.Kind.ARTICLE else POST_BODY_MAX
     _check_body(errors, body, limit=limit)
@@ -331,7 +331,10 @@ def post_edit(*, post: Post, editor, body: str, title: str | None = None) -> Pos
     post.revision += 1
     post.full_clean(exclude=["author", "group"])
     post.save()
-    post.tags.set(rich.tags)
+    if post.is_question:  # a question keeps its chosen tags; hashtags in the text add to them
+        post.tags.add(*rich.tags)
+    else:
+        post.tags.set(rich.tags)
     post.mentioned.set(rich.mentioned)
     notifications.mentioned_in_post(post, [user for user in rich.mentioned if user.pk not in already])
     return post

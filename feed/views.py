@@ -242,7 +242,7 @@ def compose(request: HttpRequest, kind: str) -> HttpResponse:
     On any error the page is shown again with the message next to the field and the typed
     text kept (images must be chosen again: browsers never re-fill file inputs).
     """
-    if kind not in Post.Kind.values:
+    if kind not in Post.Kind.values or kind == Post.Kind.QUESTION:  # questions: /questions/ask/
         raise Http404
     user = request.user
     groups = selectors.writable_groups(user)

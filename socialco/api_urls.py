@@ -14,6 +14,7 @@ endpoint_patterns = [
     path("groups/", include("groups.api_urls")),
     path("conversations/", include("messaging.api_urls")),
     path("moderation/", include("moderation.api_urls")),
+    path("questions/", include("feed.questions.api_urls")),
 ]
 
 urlpatterns = [

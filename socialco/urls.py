@@ -12,6 +12,7 @@ urlpatterns = [
     # The site root shows the home feed (allauth's LOGIN_REDIRECT_URL points at "home").
     path("", feed_views.home, name="home"),
     path("feed/", include("feed.urls")),
+    path("questions/", include("feed.questions.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("guidelines/", include("moderation.guideline_urls")),
     path("accounts/", include("allauth.urls")),
