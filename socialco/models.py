@@ -119,7 +119,7 @@ class SitePolicy(models.Model):
         _("question escalation delay (hours)"),
         null=True,
         blank=True,
-        default=48,
+        default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 90)],
         help_text=_("An unanswered question is routed further after this long. Empty: never."),
     )

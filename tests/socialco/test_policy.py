@@ -180,7 +180,7 @@ def test_read_receipts_switch_at_once(set_site_policy):
 
 
 def test_question_escalation_delay(set_site_policy):
-    assert question_escalation_delay() == timedelta(hours=48)
+    assert question_escalation_delay() == timedelta(hours=24)  # the default
     set_site_policy(question_escalation_hours=None)
     assert question_escalation_delay() is None
 
