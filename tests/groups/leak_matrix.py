@@ -201,6 +201,13 @@ def probe_profile_group_list(world, viewer, group) -> Seen:
     return Seen(response.status_code == 200 and group.name in text, text)
 
 
+def probe_profile_page(world, viewer, group) -> Seen:
+    """The profile page's group list (profiles:detail includes groups' partial): the groups of
+    Mona Member, who is in all three, as `viewer` sees them."""
+    status, text = _page(world, viewer, f"/people/{world.viewers['member'].pk}/")
+    return Seen(status == 200 and f'href="/groups/{group.slug}/"' in text, text)
+
+
 def _api(world, viewer, path) -> tuple[int, str, object]:
     response = world.api(viewer).get(path)
     return response.status_code, response.content.decode(), response.json() if response.content else None

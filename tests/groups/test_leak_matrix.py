@@ -33,6 +33,7 @@ from tests.groups.leak_matrix import (
     probe_group_page_by_id,
     probe_members_page,
     probe_profile_group_list,
+    probe_profile_page,
     probe_websocket_subscription,
     traces,
 )
@@ -53,6 +54,7 @@ DOORS = [
     Door("api detail by slug", EXISTENCE, probe_api_by_slug),
     Door("api members", CONTENT, probe_api_members),
     Door("profile group list", CONTENT, probe_profile_group_list),
+    Door("profile page", CONTENT, probe_profile_page),
     Door("websocket subscription", CONTENT, probe_websocket_subscription),
 ]
 
