@@ -350,7 +350,11 @@ def join_request_create(*, actor: User, group: Group, message: str = "") -> Join
 def join_request_cancel(*, actor: User, group: Group) -> None:
     """Withdraw one's own pending request. Nothing pending: nothing happens."""
     _check_visible(actor, group)
-    JoinRequest.objects.filter(group=group, user=actor, status=JoinRequest.Status.PENDING).delete()
+    deleted, _rows = JoinRequest.objects.filter(
+        group=group, user=actor, status=JoinRequest.Status.PENDING
+    ).delete()
+    if deleted:
+        _send_on_commit(signals.join_request_cancelled, group=group, user_id=actor.pk)
 
 
 def _check_decidable(actor: User, join_request: JoinRequest) -> Group:
@@ -370,7 +374,9 @@ def join_request_approve(*, actor: User, join_request: JoinRequest) -> Membershi
     existing = membership_of(join_request.user, group)
     membership = existing or _add_member(group, join_request.user)
     JoinRequest.objects.filter(pk=join_request.pk).delete()
-    _send_on_commit(signals.join_request_decided, group=group, join_request=join_request, approved=True)
+    _send_on_commit(
+        signals.join_request_decided, group=group, join_request=join_request, approved=True, actor=actor
+    )
     return membership
 
 
@@ -382,7 +388,9 @@ def join_request_deny(*, actor: User, join_request: JoinRequest) -> JoinRequest:
     join_request.decided_at = timezone.now()
     join_request.decided_by = actor
     join_request.save(update_fields=["status", "decided_at", "decided_by"])
-    _send_on_commit(signals.join_request_decided, group=group, join_request=join_request, approved=False)
+    _send_on_commit(
+        signals.join_request_decided, group=group, join_request=join_request, approved=False, actor=actor
+    )
     return join_request
 
 
