@@ -11,6 +11,7 @@ Contract shared by every function here:
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from profiles.models import User
+
+logger = logging.getLogger(__name__)
 
 # Cover images: the same pipeline as avatars, a wide banner and a directory thumbnail.
 COVER_SIZES = {"large": 1200, "small": 320}
@@ -92,7 +95,16 @@ def _lock_group(group: Group) -> None:
 
 
 def _send_on_commit(signal, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: signal.send(sender=Group, **kwargs))
+    """Send a domain signal once the transaction commits. The change has happened by then: a
+    receiver that fails (another app's notification, chat room) is logged, and neither stops
+    the other receivers nor turns the request into an error."""
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=Group, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("groups: a receiver of a domain signal failed: %r", receiver, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 def _unique_slug(name: str) -> str:

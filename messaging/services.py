@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from groups.models import Membership
 from messaging import events, policy
 from messaging.exceptions import ChatError, ChatPermissionDenied, ChatRateLimited
 from messaging.models import Conversation, Message, Participant, ReadState, direct_key_for
@@ -239,27 +240,36 @@ def conversation_leave(*, user, conversation_id: int) -> None:
     events.conversation_updated_on_commit(conversation.pk)
 
 
-# Rooms (called by the groups app) ---------------------------------------------------------
-def room_for_group(*, group) -> Conversation:
-    """The chat room of an interest group, created the first time it is needed."""
+# Rooms (driven by the groups app's signals: messaging/receivers.py) ------------------------
+def _room_get_or_create(group) -> tuple[Conversation, bool]:
+    """The group's room and whether it was just created. Creating it makes the open sockets of
+    every current member join it (after commit), so a room is live for everyone from the start."""
     room = Conversation.objects.filter(group=group).first()
     if room is not None:
-        return room
+        return room, False
     try:
         with transaction.atomic():
             room = Conversation(kind=Conversation.Kind.ROOM, group=group, created_by=group.creator)
             room.full_clean(validate_constraints=False, exclude=["group"])
             room.save()
+            for user_id in Membership.objects.filter(group=group).values_list("user_id", flat=True):
+                events.subscribe_on_commit(user_id, room.pk)
     except IntegrityError:
-        room = Conversation.objects.get(group=group)
-    return room
+        return Conversation.objects.get(group=group), False
+    return room, True
 
 
-def room_member_joined(*, group_id: int, user_id: int) -> None:
-    """Call after someone joins a group: their open sockets start receiving the room at once,
-    and the room's history before they joined does not count as unread."""
-    room = Conversation.objects.filter(group_id=group_id).first()
-    if room is None:
+def room_for_group(*, group) -> Conversation:
+    """The chat room of an interest group, created the first time it is needed."""
+    return _room_get_or_create(group)[0]
+
+
+def room_member_joined(*, group, user_id: int) -> None:
+    """Call after someone joins a group (its creator included): the room is created if it does
+    not exist yet; the newcomer's open sockets start receiving it at once, and the room's
+    history before they joined does not count as unread."""
+    room, created = _room_get_or_create(group)
+    if created:  # every member, the newcomer included, was subscribed by the creation
         return
     ReadState.objects.update_or_create(
         conversation=room, user_id=user_id, defaults={"last_read_message_id": _latest_message_id(room.pk)}

@@ -12,6 +12,7 @@ from django.middleware import csrf
 from tests.groups.leak_matrix import (
     CONTENT,
     EXISTENCE,
+    MEMBERS,
     VIEWERS,
     VISIBILITIES,
     Door,
@@ -25,6 +26,7 @@ from tests.groups.leak_matrix import (
     probe_api_list,
     probe_api_list_search,
     probe_api_members,
+    probe_chat_room,
     probe_cover_image,
     probe_directory,
     probe_directory_search,
@@ -55,6 +57,7 @@ DOORS = [
     Door("api members", CONTENT, probe_api_members),
     Door("profile group list", CONTENT, probe_profile_group_list),
     Door("profile page", CONTENT, probe_profile_page),
+    Door("group chat room", MEMBERS, probe_chat_room),
     Door("websocket subscription", CONTENT, probe_websocket_subscription),
 ]
 

@@ -344,11 +344,15 @@ def test_membership_end_sends_member_left_after_commit(
 ):
     member = add_member(private_group)
     heard = []
-    signals.member_left.connect(lambda **kw: heard.append((kw["user_id"], kw["removed_by_id"])), weak=False)
+
+    def listener(**kw):
+        heard.append((kw["user_id"], kw["removed_by_id"]))
+
+    signals.member_left.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             services.membership_remove(actor=owner, membership=member)
             assert heard == []  # nothing before the commit
     finally:
-        signals.member_left.receivers.clear()
+        signals.member_left.disconnect(listener)  # only ours: other apps' receivers stay
     assert heard == [(member.user_id, owner.pk)]

@@ -484,3 +484,58 @@ async def test_the_senders_other_tab_sees_the_message_once():
     frames = await _frames(tab2)
     assert [(f["type"], f["message"]["client_id"]) for f in frames] == [("message.new", "t1")]
     await _close(tab1, tab2)
+
+
+# Rooms follow group membership through the groups services (messaging/receivers.py) ----------
+async def test_group_services_keep_the_room_live_from_creation_to_removal():
+    from groups.services import group_create, group_join, membership_remove
+
+    owner, member = await _users(2)
+    member_tab = await _open(member)
+    group = await sync_to_async(group_create)(actor=owner, name="Live Room", visibility="open")
+    room = await sync_to_async(room_for_group)(group=group)  # created with the group
+    assert await _frames(member_tab) == []  # not a member yet
+    membership = await sync_to_async(group_join)(actor=member, group=group)
+    # Joining subscribes the open socket at once: no reconnect needed.
+    assert await _frames(member_tab) == [{"type": "conversation.new", "conversation": room.pk}]
+    await sync_to_async(chat_message)(owner, room, "welcome")
+    assert _types(await _frames(member_tab)) == ["message.new"]
+
+    await sync_to_async(membership_remove)(actor=owner, membership=membership)
+    assert await _frames(member_tab) == [{"type": "conversation.removed", "conversation": room.pk}]
+    await sync_to_async(chat_message)(owner, room, "members only now")
+    assert await _frames(member_tab) == []
+    refused = await _send(
+        member_tab, {"type": "message.send", "conversation": room.pk, "body": "hi", "client_id": "gone-1"}
+    )
+    assert refused[0]["code"] == "not_found"
+    await _close(member_tab)
+
+
+async def test_removal_through_the_groups_service_stops_delivery_before_the_socket_leaves(monkeypatch):
+    """The delivery-time check alone keeps a removed member out, even if the room's sockets were
+    never told (the unsubscribe after commit is switched off here)."""
+    from groups.services import membership_remove
+    from messaging import receivers
+
+    owner, member = await _users(2)
+    group = await sync_to_async(interest_group)(owner, member)
+    room = await sync_to_async(room_for_group)(group=group)
+    member_tab = await _open(member)
+    membership = await sync_to_async(Membership.objects.get)(group=group, user=member)
+    monkeypatch.setattr(receivers, "room_member_left", lambda **kwargs: None)
+    await sync_to_async(membership_remove)(actor=owner, membership=membership)
+    await sync_to_async(chat_message)(owner, room, "after the removal")
+    assert await _frames(member_tab, everything=True) == []
+    await _close(member_tab)
+
+
+async def test_a_room_created_for_an_existing_group_goes_live_for_its_members_at_once():
+    owner, member = await _users(2)
+    group = await sync_to_async(interest_group)(owner, member)  # a group from before rooms
+    member_tab = await _open(member)
+    room = await sync_to_async(room_for_group)(group=group)
+    assert await _frames(member_tab) == [{"type": "conversation.new", "conversation": room.pk}]
+    await sync_to_async(chat_message)(owner, room, "first words")
+    assert _types(await _frames(member_tab)) == ["message.new"]
+    await _close(member_tab)

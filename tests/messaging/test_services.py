@@ -276,7 +276,7 @@ def test_room_member_joined_sets_the_read_baseline():
     room = room_for_group(group=group)
     chat_message(owner, room, "history")
     Membership.objects.create(group=group, user=member)
-    room_member_joined(group_id=group.pk, user_id=member.pk)
+    room_member_joined(group=group, user_id=member.pk)
     assert unread_in(member, room.pk) == 0
     chat_message(owner, room, "news")
     assert unread_in(member, room.pk) == 1
