@@ -9,7 +9,6 @@ ChatRateLimited when they send too fast. Nothing is stored when any of these is 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from groups.models import Membership
 from messaging import events, policy
@@ -34,6 +32,8 @@ from messaging.permissions import (
 )
 from messaging.selectors import direct_partner_ids, unread_in, unread_total
 from socialco.markdown import render_markdown
+from socialco.policy import read_receipts_enabled
+from socialco.ratelimits import RateLimitAction, RateLimitExceeded, check_rate_limit
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PURGE_BATCH = 1000
@@ -64,29 +64,13 @@ def clean_client_id(client_id: object) -> str:
     return client_id
 
 
-def _check_rate(user_id: int) -> tuple[str, list[float], float]:
-    """Sliding window per person (in the cache, shared by every process)."""
-    limit, seconds = policy.message_rate_limit()
-    key = f"chat:rate:{user_id}"
-    now = time.time()
-    recent = [stamp for stamp in cache.get(key, []) if stamp > now - seconds]
-    if len(recent) >= limit:
-        retry_after = max(0.0, recent[0] + seconds - now)
-        raise ChatRateLimited(
-            ngettext(
-                "You are sending messages too fast: at most %(limit)d every %(seconds)d second.",
-                "You are sending messages too fast: at most %(limit)d every %(seconds)d seconds.",
-                seconds,
-            )
-            % {"limit": limit, "seconds": seconds},
-            retry_after=retry_after,
-        )
-    return key, recent, now
-
-
-def _record_rate(key: str, recent: list[float], now: float) -> None:
-    _limit, seconds = policy.message_rate_limit()
-    cache.set(key, [*recent, now], timeout=seconds + 1)
+def _check_rate(user) -> None:
+    """The site policy's limit on chat messages per person (counted in the shared cache, so
+    every process counts together; an admin's change applies to the next message)."""
+    try:
+        check_rate_limit(user, RateLimitAction.CHAT_MESSAGE)
+    except RateLimitExceeded as exc:
+        raise ChatRateLimited(exc.message, retry_after=exc.retry_after) from None
 
 
 # Read state -------------------------------------------------------------------------------
@@ -302,7 +286,8 @@ def message_send(
     if existing is not None:
         return existing, False
     text = clean_body(body)
-    rate = _check_rate(sender.pk) if enforce_rate_limit else None
+    if enforce_rate_limit:
+        _check_rate(sender)
     try:
         with transaction.atomic():
             message = Message(
@@ -319,8 +304,6 @@ def message_send(
             events.message_new_on_commit(message)
     except IntegrityError:  # the same client_id raced in from another tab or retry
         return Message.objects.select_related("sender").get(sender=sender, client_id=client_id), False
-    if rate is not None:
-        _record_rate(*rate)
     return message, True
 
 
@@ -375,7 +358,7 @@ def conversation_mark_read(*, user, conversation_id: int, up_to: int) -> int:
         unread=unread_in(user, conversation.pk),
         unread_total=unread_total(user),
     )
-    if conversation.kind == Conversation.Kind.DIRECT and policy.read_receipts_enabled():
+    if conversation.kind == Conversation.Kind.DIRECT and read_receipts_enabled():
         others = list(conversation.participants.exclude(user_id=user.pk).values_list("user_id", flat=True))
         events.read_receipt_on_commit(
             recipient_ids=others, conversation_id=conversation.pk, reader_id=user.pk, up_to=mark
