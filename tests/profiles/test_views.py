@@ -519,3 +519,22 @@ def test_people_template_tags_label_former_employees_without_queries(django_asse
 
 def test_unknown_user_model_is_the_custom_one():
     assert User._meta.label == "profiles.User"
+
+
+# --- The top bar (templates/base.html) ------------------------------------------------------
+def test_top_bar_shows_the_signed_in_persons_photo_without_an_extra_query(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana = UserFactory(display_name="Ana Silva")
+    client.force_login(ana)
+    client.get("/guidelines/")  # warm up (session, site policy)
+    with CaptureQueriesContext(connection) as without_photo:
+        html = client.get("/guidelines/").text
+    assert re.search(r'<summary>\s*<span class="avatar avatar-sm" aria-hidden="true">AS</span>', html)
+    avatar_set(user=ana, upload=image_upload())
+    with CaptureQueriesContext(connection) as with_photo:
+        html = client.get("/guidelines/").text
+    photo = rf'<summary>\s*<img class="avatar avatar-sm" src="/people/{ana.pk}/avatar/small/\?v=\w+"'
+    assert re.search(photo, html)
+    assert len(with_photo.captured_queries) == len(without_photo.captured_queries)
