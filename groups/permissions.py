@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from groups.models import Group, Membership
+from groups.models import Group, Invitation, Membership
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -158,6 +158,24 @@ def can_change_group_member_role(user: User, group: Group, target: Membership) -
     return (
         can_manage_group(user, group) and target.group_id == group.pk and target.role != Membership.Role.OWNER
     )
+
+
+def filter_visible_invitations(user: User, qs: QuerySet[Invitation] | None = None) -> QuerySet[Invitation]:
+    """Invitations the user may see: their own, to groups that are not archived.
+
+    An invitation shows the group's name and description to the invitee even when the group is
+    secret (that is how they learn of it); nobody else sees it through this gate. Group admins
+    list their group's open invitations through `can_manage_group` instead.
+    """
+    qs = Invitation.objects.all() if qs is None else qs
+    if not _active(user):
+        return qs.none()
+    return qs.filter(invitee_id=user.pk, group__is_archived=False)
+
+
+def can_view_invitation(user: User, invitation: Invitation) -> bool:
+    """The same rule as `filter_visible_invitations`, for one invitation (its group loaded)."""
+    return _active(user) and invitation.invitee_id == user.pk and not invitation.group.is_archived
 
 
 def check_view_group_permission(user: User, *, group_id: int | None = None, slug: str | None = None) -> Group:

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from groups.models import Group, Invitation, JoinRequest, Membership
-from groups.permissions import filter_content_visible_groups, filter_visible_groups, member_group_ids
+from groups.permissions import (
+    filter_content_visible_groups,
+    filter_visible_groups,
+    filter_visible_invitations,
+    member_group_ids,
+)
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -75,6 +80,14 @@ def group_admin_count(*, group: Group) -> int:
     ).count()
 
 
+def group_admin_users(*, group: Group) -> list[User]:
+    """The group's owners and admins who are still active (who hears of join requests)."""
+    memberships = Membership.objects.filter(
+        group=group, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN], user__is_active=True
+    ).select_related("user")
+    return [membership.user for membership in memberships.order_by("user_id")]
+
+
 def group_pending_requests(*, group: Group) -> QuerySet[JoinRequest]:
     """Pending join requests, oldest first. The caller has checked `can_manage_group`."""
     return (
@@ -92,7 +105,7 @@ def group_open_invitations(*, group: Group) -> QuerySet[Invitation]:
 def user_invitations(*, user: User) -> QuerySet[Invitation]:
     """The user's own invitations inbox: each shows the group's name and description only."""
     return (
-        Invitation.objects.filter(invitee_id=user.pk, group__is_archived=False)
+        filter_visible_invitations(user)
         .select_related("group", "inviter")
         .annotate(member_count=Count("group__memberships", distinct=True))
         .order_by("-created_at", "-id")
@@ -100,7 +113,7 @@ def user_invitations(*, user: User) -> QuerySet[Invitation]:
 
 
 def user_invitation_count(*, user: User) -> int:
-    return Invitation.objects.filter(invitee_id=user.pk, group__is_archived=False).count()
+    return filter_visible_invitations(user).count()
 
 
 def user_pending_requests(*, user: User) -> QuerySet[JoinRequest]:

@@ -11,6 +11,7 @@ Contract shared by every function here:
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from profiles.models import User
+
+logger = logging.getLogger(__name__)
 
 # Cover images: the same pipeline as avatars, a wide banner and a directory thumbnail.
 COVER_SIZES = {"large": 1200, "small": 320}
@@ -92,7 +95,16 @@ def _lock_group(group: Group) -> None:
 
 
 def _send_on_commit(signal, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: signal.send(sender=Group, **kwargs))
+    """Send a domain signal once the transaction commits. The change has happened by then: a
+    receiver that fails (another app's notification, chat room) is logged, and neither stops
+    the other receivers nor turns the request into an error."""
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=Group, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("groups: a receiver of a domain signal failed: %r", receiver, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 def _unique_slug(name: str) -> str:
@@ -350,7 +362,11 @@ def join_request_create(*, actor: User, group: Group, message: str = "") -> Join
 def join_request_cancel(*, actor: User, group: Group) -> None:
     """Withdraw one's own pending request. Nothing pending: nothing happens."""
     _check_visible(actor, group)
-    JoinRequest.objects.filter(group=group, user=actor, status=JoinRequest.Status.PENDING).delete()
+    deleted, _rows = JoinRequest.objects.filter(
+        group=group, user=actor, status=JoinRequest.Status.PENDING
+    ).delete()
+    if deleted:
+        _send_on_commit(signals.join_request_cancelled, group=group, user_id=actor.pk)
 
 
 def _check_decidable(actor: User, join_request: JoinRequest) -> Group:
@@ -370,7 +386,9 @@ def join_request_approve(*, actor: User, join_request: JoinRequest) -> Membershi
     existing = membership_of(join_request.user, group)
     membership = existing or _add_member(group, join_request.user)
     JoinRequest.objects.filter(pk=join_request.pk).delete()
-    _send_on_commit(signals.join_request_decided, group=group, join_request=join_request, approved=True)
+    _send_on_commit(
+        signals.join_request_decided, group=group, join_request=join_request, approved=True, actor=actor
+    )
     return membership
 
 
@@ -382,7 +400,9 @@ def join_request_deny(*, actor: User, join_request: JoinRequest) -> JoinRequest:
     join_request.decided_at = timezone.now()
     join_request.decided_by = actor
     join_request.save(update_fields=["status", "decided_at", "decided_by"])
-    _send_on_commit(signals.join_request_decided, group=group, join_request=join_request, approved=False)
+    _send_on_commit(
+        signals.join_request_decided, group=group, join_request=join_request, approved=False, actor=actor
+    )
     return join_request
 
 

@@ -92,6 +92,8 @@ def _group_context(request: HttpRequest, group: Group, *, tab: str) -> dict:
         "tab": tab,
         "membership": membership,
         "can_view_content": can_view_group_content(viewer, group),
+        # The group's chat room is for members (messaging.permissions: rooms follow membership).
+        "can_chat": membership is not None,
         "can_manage": can_manage,
         "can_archive": can_archive_group(viewer, group),
         "is_owner": is_owner,

@@ -41,6 +41,7 @@ from messaging.services import (
     message_send,
 )
 from socialco.pagination import CursorPagination
+from socialco.policy import read_receipts_enabled
 
 FIELD_FOR_CODE = {
     "body_empty": "body",
@@ -253,7 +254,7 @@ class ConversationDetailApi(APIView):
             "presence": _presence_for([detail]),
             "can_add_members": can_add_members(request.user, conversation),
             "partner_read_up_to": (
-                partner_read_up_to(conversation, request.user) if policy.read_receipts_enabled() else None
+                partner_read_up_to(conversation, request.user) if read_receipts_enabled() else None
             ),
         }
         return Response(ConversationDetailSerializer(detail, context=context).data)

@@ -7,4 +7,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Chat")
 
     def ready(self) -> None:
-        from messaging import consumers  # noqa: F401 - registers the chat frame handlers and socket hooks
+        from messaging import (
+            consumers,  # noqa: F401 - registers the chat frame handlers and socket hooks
+            receivers,
+        )
+
+        receivers.connect()

@@ -23,6 +23,7 @@ from groups.permissions import can_post_in_group, member_group_ids, membership_o
 from messaging import policy
 from messaging.exceptions import ChatPermissionDenied
 from messaging.models import Conversation, Message, Participant
+from socialco.policy import chat_message_editable
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -95,7 +96,7 @@ def can_add_members(user: User, conversation: Conversation) -> bool:
 def can_edit_message(user: User, message: Message, *, now=None) -> bool:
     if message.sender_id != user.pk or message.is_deleted:
         return False
-    return (now or timezone.now()) - message.created_at <= policy.edit_window()
+    return chat_message_editable(message.created_at, now=now)
 
 
 def can_delete_message(user: User, message: Message, *, now=None) -> bool:

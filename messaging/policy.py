@@ -1,15 +1,16 @@
-"""Chat policy: the knobs a site may turn, read from settings for now.
+"""Chat's fixed limits, and where its admin-editable rules come from.
 
-Every chat rule that depends on site policy asks this module, so moving the values into the
-site-policy admin later changes only this file. Defaults:
+What an admin changes in the site policy (Django admin, no restart) is read through
+`socialco.policy` at each use, never cached here:
 
-| setting | default | meaning |
-| --- | --- | --- |
-| `CHAT_EDIT_WINDOW_SECONDS` | 900 | how long after sending a person may edit a message |
-| `CHAT_DELETE_WINDOW_SECONDS` | None | how long after sending a person may delete it (None: always) |
-| `CHAT_READ_RECEIPTS` | True | direct chats show "Seen" to the other person |
-| `CHAT_RETENTION_DAYS` | None | `purge_chat_history` deletes older messages (None: keep forever) |
-| `CHAT_RATE_LIMIT` | (20, 10) | at most this many messages per this many seconds, per person |
+- edit window (minutes; 0 turns editing off; default 15): `socialco.policy.chat_edit_window()`,
+  `socialco.policy.chat_message_editable(sent_at)`;
+- read receipts in direct chats (default on): `socialco.policy.read_receipts_enabled()`;
+- retention for `purge_chat_history` (default off): `socialco.policy.chat_retention_cutoff()`;
+- messages per person (default `20/10s`): `socialco.ratelimits.check_rate_limit(user, "chat_message")`.
+
+Deployment settings (not in the admin): `CHAT_DELETE_WINDOW_SECONDS` (default None: people may
+delete their own messages at any time).
 """
 
 from __future__ import annotations
@@ -29,25 +30,6 @@ PRESENCE_TIMEOUT_SECONDS = 70
 PRESENCE_AWAY_AFTER_SECONDS = 300
 
 
-def edit_window() -> timedelta:
-    return timedelta(seconds=getattr(settings, "CHAT_EDIT_WINDOW_SECONDS", 15 * 60))
-
-
 def delete_window() -> timedelta | None:
     seconds = getattr(settings, "CHAT_DELETE_WINDOW_SECONDS", None)
     return None if seconds is None else timedelta(seconds=seconds)
-
-
-def read_receipts_enabled() -> bool:
-    return bool(getattr(settings, "CHAT_READ_RECEIPTS", True))
-
-
-def retention() -> timedelta | None:
-    days = getattr(settings, "CHAT_RETENTION_DAYS", None)
-    return None if not days else timedelta(days=days)
-
-
-def message_rate_limit() -> tuple[int, int]:
-    """(messages, seconds): the most a person may send in a sliding window."""
-    count, seconds = getattr(settings, "CHAT_RATE_LIMIT", (20, 10))
-    return int(count), int(seconds)

@@ -9,7 +9,6 @@ ChatRateLimited when they send too fast. Nothing is stored when any of these is 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from groups.models import Membership
 from messaging import events, policy
 from messaging.exceptions import ChatError, ChatPermissionDenied, ChatRateLimited
 from messaging.models import Conversation, Message, Participant, ReadState, direct_key_for
@@ -33,6 +32,8 @@ from messaging.permissions import (
 )
 from messaging.selectors import direct_partner_ids, unread_in, unread_total
 from socialco.markdown import render_markdown
+from socialco.policy import read_receipts_enabled
+from socialco.ratelimits import RateLimitAction, RateLimitExceeded, check_rate_limit
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 PURGE_BATCH = 1000
@@ -63,29 +64,13 @@ def clean_client_id(client_id: object) -> str:
     return client_id
 
 
-def _check_rate(user_id: int) -> tuple[str, list[float], float]:
-    """Sliding window per person (in the cache, shared by every process)."""
-    limit, seconds = policy.message_rate_limit()
-    key = f"chat:rate:{user_id}"
-    now = time.time()
-    recent = [stamp for stamp in cache.get(key, []) if stamp > now - seconds]
-    if len(recent) >= limit:
-        retry_after = max(0.0, recent[0] + seconds - now)
-        raise ChatRateLimited(
-            ngettext(
-                "You are sending messages too fast: at most %(limit)d every %(seconds)d second.",
-                "You are sending messages too fast: at most %(limit)d every %(seconds)d seconds.",
-                seconds,
-            )
-            % {"limit": limit, "seconds": seconds},
-            retry_after=retry_after,
-        )
-    return key, recent, now
-
-
-def _record_rate(key: str, recent: list[float], now: float) -> None:
-    _limit, seconds = policy.message_rate_limit()
-    cache.set(key, [*recent, now], timeout=seconds + 1)
+def _check_rate(user) -> None:
+    """The site policy's limit on chat messages per person (counted in the shared cache, so
+    every process counts together; an admin's change applies to the next message)."""
+    try:
+        check_rate_limit(user, RateLimitAction.CHAT_MESSAGE)
+    except RateLimitExceeded as exc:
+        raise ChatRateLimited(exc.message, retry_after=exc.retry_after) from None
 
 
 # Read state -------------------------------------------------------------------------------
@@ -239,27 +224,36 @@ def conversation_leave(*, user, conversation_id: int) -> None:
     events.conversation_updated_on_commit(conversation.pk)
 
 
-# Rooms (called by the groups app) ---------------------------------------------------------
-def room_for_group(*, group) -> Conversation:
-    """The chat room of an interest group, created the first time it is needed."""
+# Rooms (driven by the groups app's signals: messaging/receivers.py) ------------------------
+def _room_get_or_create(group) -> tuple[Conversation, bool]:
+    """The group's room and whether it was just created. Creating it makes the open sockets of
+    every current member join it (after commit), so a room is live for everyone from the start."""
     room = Conversation.objects.filter(group=group).first()
     if room is not None:
-        return room
+        return room, False
     try:
         with transaction.atomic():
             room = Conversation(kind=Conversation.Kind.ROOM, group=group, created_by=group.creator)
             room.full_clean(validate_constraints=False, exclude=["group"])
             room.save()
+            for user_id in Membership.objects.filter(group=group).values_list("user_id", flat=True):
+                events.subscribe_on_commit(user_id, room.pk)
     except IntegrityError:
-        room = Conversation.objects.get(group=group)
-    return room
+        return Conversation.objects.get(group=group), False
+    return room, True
 
 
-def room_member_joined(*, group_id: int, user_id: int) -> None:
-    """Call after someone joins a group: their open sockets start receiving the room at once,
-    and the room's history before they joined does not count as unread."""
-    room = Conversation.objects.filter(group_id=group_id).first()
-    if room is None:
+def room_for_group(*, group) -> Conversation:
+    """The chat room of an interest group, created the first time it is needed."""
+    return _room_get_or_create(group)[0]
+
+
+def room_member_joined(*, group, user_id: int) -> None:
+    """Call after someone joins a group (its creator included): the room is created if it does
+    not exist yet; the newcomer's open sockets start receiving it at once, and the room's
+    history before they joined does not count as unread."""
+    room, created = _room_get_or_create(group)
+    if created:  # every member, the newcomer included, was subscribed by the creation
         return
     ReadState.objects.update_or_create(
         conversation=room, user_id=user_id, defaults={"last_read_message_id": _latest_message_id(room.pk)}
@@ -292,7 +286,8 @@ def message_send(
     if existing is not None:
         return existing, False
     text = clean_body(body)
-    rate = _check_rate(sender.pk) if enforce_rate_limit else None
+    if enforce_rate_limit:
+        _check_rate(sender)
     try:
         with transaction.atomic():
             message = Message(
@@ -309,8 +304,6 @@ def message_send(
             events.message_new_on_commit(message)
     except IntegrityError:  # the same client_id raced in from another tab or retry
         return Message.objects.select_related("sender").get(sender=sender, client_id=client_id), False
-    if rate is not None:
-        _record_rate(*rate)
     return message, True
 
 
@@ -365,7 +358,7 @@ def conversation_mark_read(*, user, conversation_id: int, up_to: int) -> int:
         unread=unread_in(user, conversation.pk),
         unread_total=unread_total(user),
     )
-    if conversation.kind == Conversation.Kind.DIRECT and policy.read_receipts_enabled():
+    if conversation.kind == Conversation.Kind.DIRECT and read_receipts_enabled():
         others = list(conversation.participants.exclude(user_id=user.pk).values_list("user_id", flat=True))
         events.read_receipt_on_commit(
             recipient_ids=others, conversation_id=conversation.pk, reader_id=user.pk, up_to=mark

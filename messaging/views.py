@@ -36,6 +36,7 @@ from messaging.services import (
     message_send,
     room_for_group,
 )
+from socialco.policy import chat_edit_window, read_receipts_enabled
 
 LIST_LIMIT = 100
 
@@ -49,8 +50,8 @@ def _chat_context(request: HttpRequest, *, conversation: Conversation | None = N
     context = {
         "conversations": conversations,
         "open": None,
-        "edit_window_seconds": int(policy.edit_window().total_seconds()),
-        "read_receipts": policy.read_receipts_enabled(),
+        "edit_window_seconds": int(chat_edit_window().total_seconds()),
+        "read_receipts": read_receipts_enabled(),
         "max_body_chars": policy.MAX_BODY_CHARS,
         **extra,
     }
@@ -68,7 +69,7 @@ def _pane(request: HttpRequest, conversation: Conversation) -> dict:
         "can_send": can_send_in_conversation(request.user, conversation),
         "can_add_members": can_add_members(request.user, conversation),
         "partner_read_up_to": partner_read_up_to(conversation, request.user)
-        if policy.read_receipts_enabled()
+        if read_receipts_enabled()
         else None,
     }
 

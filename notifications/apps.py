@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from notifications import core_targets
+        from notifications import core_targets, receivers
 
         core_targets.register()
+        receivers.connect()

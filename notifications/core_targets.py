@@ -1,9 +1,11 @@
-"""Target types for the apps that predate notifications: people (profiles.User) and groups.
+"""Target types for the apps that predate notifications: people (profiles.User), groups and
+group invitations.
 
 Registered from NotificationsConfig.ready(). The gate is each app's own: anyone signed in may
 see a colleague's profile; a group is gated by groups.permissions (a secret group exists only
-for its members). Once profiles or groups own these registrations in their own ready(),
-delete them here.
+for its members); an invitation by groups.permissions too (only the invitee sees it, which is
+how an invitation to a secret group reaches the invitee and nobody else). Profiles and groups
+cannot register themselves: notifications imports them, so they must not import notifications.
 """
 
 from __future__ import annotations
@@ -11,8 +13,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
-from groups.models import Group
-from groups.permissions import can_view_group, filter_visible_groups
+from groups.models import Group, Invitation
+from groups.permissions import (
+    can_view_group,
+    can_view_invitation,
+    filter_visible_groups,
+    filter_visible_invitations,
+)
 from notifications.targets import register_target
 from profiles.models import User
 
@@ -56,6 +63,15 @@ def group_url(group: Group) -> str:
     )
 
 
+def invitation_url(invitation: Invitation) -> str:
+    """The invitee's invitations inbox, where they accept or decline."""
+    return reverse("groups:invitations")
+
+
+def describe_invitation(invitation: Invitation) -> str:
+    return invitation.group.name
+
+
 def describe_profile(person: User) -> str:
     return person.display_name or person.email
 
@@ -78,4 +94,12 @@ def register() -> None:
         filter_visible=filter_visible_groups,
         url=group_url,
         describe=describe_group,
+    )
+    register_target(
+        Invitation,
+        can_view=can_view_invitation,
+        filter_visible=filter_visible_invitations,
+        url=invitation_url,
+        describe=describe_invitation,
+        queryset=lambda: Invitation.objects.select_related("group"),
     )

@@ -235,19 +235,6 @@ def is_following(viewer: User, person: User) -> bool:
     return Follow.objects.filter(follower_id=viewer.pk, followed_id=person.pk).exists()
 
 
-def visible_groups_of(viewer: User, person: User, *, limit: int = 12) -> list:
-    """Groups the person belongs to that the viewer may see the members of.
-
-    Uses the groups gate for content (open groups, and groups the viewer belongs to): a private
-    group's member list is content, so membership there is not shown to outsiders.
-    """
-    from groups.models import Group
-    from groups.permissions import filter_content_visible_groups
-
-    qs = filter_content_visible_groups(viewer, Group.objects.filter(memberships__user_id=person.pk))
-    return list(qs.filter(is_archived=False).order_by("name", "id")[:limit])
-
-
 # --- Follows (also read by the feed and notifications) ---------------------------------------
 def follower_ids(user_id: int) -> QuerySet:
     """Subquery of the ids of active people following `user_id` (no query of its own)."""

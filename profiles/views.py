@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url
 
 from feed.selectors import profile_sections
+from groups.selectors import profile_group_list
 from profiles import selectors, services
 from profiles.forms import ProfileForm
 from profiles.models import User
@@ -43,6 +44,8 @@ from socialco.protected_files import serve_protected_file
 DIRECTORY_PAGE_SIZE = 24
 LIST_PAGE_SIZE = 30
 MAX_REPORTS_SHOWN = 100
+# Groups listed on a profile; "See all" leads to the full list (groups:person_groups).
+MAX_GROUPS_SHOWN = 20
 
 
 def _is_partial(request: HttpRequest, target: str) -> bool:
@@ -113,6 +116,8 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = request.user
     person = check_view_profile_permission(viewer, person_id=person_id)
     reports = list(selectors.direct_reports(viewer, person)[: MAX_REPORTS_SHOWN + 1])
+    # The one gate for a person's groups is the groups app's (templates/groups/partials/profile_groups.html).
+    groups = list(profile_group_list(viewer=viewer, person=person)[: MAX_GROUPS_SHOWN + 1])
     context = {
         "person": person,
         "chain": selectors.manager_chain(person),
@@ -121,7 +126,8 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "skills": selectors.profile_skills(viewer, person),
         "topics": selectors.profile_topics(person),
         "counts": selectors.follow_counts(person),
-        "groups": selectors.visible_groups_of(viewer, person),
+        "groups": groups[:MAX_GROUPS_SHOWN],
+        "more_groups": len(groups) > MAX_GROUPS_SHOWN,
         "is_following": can_follow(viewer, person) and selectors.is_following(viewer, person),
         "can_follow": can_follow(viewer, person),
         "can_edit": can_edit_profile(viewer, person),

@@ -104,3 +104,29 @@ def crowd(db):
     )
     former = UserFactory(display_name="Crowd Former", is_active=False, manager=people[0])
     return {"people": people, "skills": skills, "departments": departments, "former": former}
+
+
+# --- Rate limits (appended by the integration) ------------------------------------------------
+class _RateLimitClock:
+    """What socialco.ratelimits reads as `time.time()`; starts at the beginning of a window."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.5  # a multiple of 10 s, a minute and an hour, plus half a second
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch):
+    """Pin the clock rate limits count with, so a test sending N messages quickly never
+    straddles two counting windows (the limiter's sliding window weighs the previous one);
+    `rate_limit_clock.advance(seconds)` moves time on."""
+    import socialco.ratelimits
+
+    clock = _RateLimitClock()
+    monkeypatch.setattr(socialco.ratelimits, "time", clock)
+    return clock

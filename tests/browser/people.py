@@ -17,6 +17,7 @@ from typing import Any
 PASSWORD = "a-Long-unusual-pass-42"
 DEMO_PASSWORD = "socialco-demo"
 TIMEOUT_MS = 15_000
+CONFIRM_LINK = r"https?://\S+/accounts/confirm-email/\S+/"
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,20 @@ class Person:
     stack: Stack
     screenshots: Path
     errors: list[str] = field(default_factory=list)
+    # Addresses opened with `open_not_found`: the browser's own "404" console line is expected there.
+    expected_not_found: set[str] = field(default_factory=set)
 
     def goto(self, path: str) -> None:
         response = self.page.goto(self.stack.base_url + path)
         assert response is not None
         assert response.ok, f"{path} answered {response.status}"
+
+    def open_not_found(self, path: str) -> Any:
+        """Open an address that must answer 404; returns the response. Chromium logs a failed
+        page load as a console error: expected for this address, still an error anywhere else."""
+        url = self.stack.base_url + path
+        self.expected_not_found.add(url)
+        return self.page.goto(url)
 
     def shoot(self, name: str) -> Path:
         """Save a full-page screenshot as ci-artifacts/screenshots/<name>.png."""
@@ -91,6 +101,31 @@ class Person:
         with self.page.expect_navigation(timeout=TIMEOUT_MS):
             self.page.locator("main form button[type=submit]").first.click()
 
+    def wait_for_socket(self) -> None:
+        """The page's shared WebSocket is open (any page, not only the home page's indicator)."""
+        self.page.wait_for_function(
+            "() => window.Socialco && window.Socialco.socket.isOpen()", timeout=TIMEOUT_MS
+        )
+
+    def sign_up(self, display_name: str, email_address: str) -> None:
+        """Sign up with a company address, confirm it from the e-mail, land signed in at home."""
+        self.goto("/accounts/signup/")
+        self.page.fill("#id_display_name", display_name)
+        self.page.fill("#id_email", email_address)
+        self.page.fill("#id_password1", PASSWORD)
+        self.page.fill("#id_password2", PASSWORD)
+        self.submit()
+        self.page.goto(self.stack.wait_for_link(email_address, CONFIRM_LINK))
+        self.submit()
+        self.page.wait_for_url(self.stack.base_url + "/", timeout=TIMEOUT_MS)
+
+    def own_id(self) -> int:
+        """The signed-in person's user id (their profile address)."""
+        self.goto("/people/me/")
+        match = re.search(r"/people/(\d+)/$", self.page.url)
+        assert match, self.page.url
+        return int(match.group(1))
+
     def sign_out(self) -> None:
         self.page.locator("details.usermenu summary").click()
         self.page.get_by_role("button", name="Sign out").click()
@@ -112,7 +147,11 @@ class People:
         person = Person(name, context, page, self.stack, self.screenshots)
 
         def on_console(message: Any) -> None:
-            if message.type == "error":
+            expected = (
+                "status of 404" in message.text
+                and (message.location or {}).get("url") in person.expected_not_found
+            )
+            if message.type == "error" and not expected:
                 person.errors.append(f"[{self.test_name} / {name}] console: {message.text} ({page.url})")
 
         def on_page_error(error: Any) -> None:

@@ -10,7 +10,7 @@ client or a socket would, and says whether the viewer saw the group (EXISTENCE d
 name, page, API record) or its inside (CONTENT doors: members, posts, live events), plus the
 raw text it received. The matrix then checks:
 - `seen.visible` matches the rule (EXISTENCE: open and private to all, secret to members;
-  CONTENT: open to all, private and secret to members);
+  CONTENT: open to all, private and secret to members; MEMBERS: members only, e.g. the chat room);
 - when the viewer may not know a secret group exists, the text holds no trace of it (name,
   slug, description, a member's name);
 - when the viewer may not see inside, the text holds no member's name.
@@ -44,9 +44,10 @@ VISIBILITIES = ("open", "private", "secret")
 class Level(Enum):
     EXISTENCE = "existence"  # may the viewer know the group exists (name, page, record)?
     CONTENT = "content"  # may the viewer see inside (members, posts, live events)?
+    MEMBERS = "members"  # members only, whatever the visibility (the group's chat room)
 
 
-EXISTENCE, CONTENT = Level.EXISTENCE, Level.CONTENT
+EXISTENCE, CONTENT, MEMBERS = Level.EXISTENCE, Level.CONTENT, Level.MEMBERS
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def may_see_inside(visibility: str, viewer_kind: str) -> bool:
 
 
 def expected_visible(level: Level, visibility: str, viewer_kind: str) -> bool:
+    if level is MEMBERS:
+        return viewer_kind in ("member", "group_admin")
     return (
         may_know(visibility, viewer_kind) if level is EXISTENCE else may_see_inside(visibility, viewer_kind)
     )
@@ -199,6 +202,21 @@ def probe_profile_group_list(world, viewer, group) -> Seen:
     response = world.client(viewer).get(f"/groups/people/{world.marker.pk}/", HTTP_HX_REQUEST="true")
     text = response.content.decode()
     return Seen(response.status_code == 200 and group.name in text, text)
+
+
+def probe_profile_page(world, viewer, group) -> Seen:
+    """The profile page's group list (profiles:detail includes groups' partial): the groups of
+    Mona Member, who is in all three, as `viewer` sees them."""
+    status, text = _page(world, viewer, f"/people/{world.viewers['member'].pk}/")
+    return Seen(status == 200 and f'href="/groups/{group.slug}/"' in text, text)
+
+
+def probe_chat_room(world, viewer, group) -> Seen:
+    """The group's chat room (messaging:group_room, the group page's Chat tab): members are sent
+    to the room; anyone else gets the page of a missing group."""
+    response = world.client(viewer).get(f"/chat/group/{group.slug}/")
+    visible = response.status_code == 302 and response["Location"].startswith("/chat/")
+    return Seen(visible, response.content.decode())
 
 
 def _api(world, viewer, path) -> tuple[int, str, object]:

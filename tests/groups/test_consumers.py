@@ -97,6 +97,7 @@ async def test_leaving_a_group_ends_the_live_subscription():
         "group": group.pk,
         "reason": "left",
     }
+    assert (await socket.receive_json_from(timeout=5))["type"] == "conversation.removed"  # the chat room
     await sync_to_async(broadcast_to_group)(group.pk, {"type": "post.new"})
     assert await socket.receive_nothing(timeout=0.2)
     assert (await _subscribe(socket, group.pk))["code"] == "not_found"
@@ -111,6 +112,7 @@ async def test_being_removed_ends_the_live_subscription():
     await _subscribe(socket, group.pk)
     await sync_to_async(services.membership_remove)(actor=owner, membership=membership)
     assert (await socket.receive_json_from(timeout=5))["reason"] == "left"
+    assert (await socket.receive_json_from(timeout=5))["type"] == "conversation.removed"  # the chat room
     await sync_to_async(broadcast_to_group)(group.pk, {"type": "post.new"})
     assert await socket.receive_nothing(timeout=0.2)
     await socket.disconnect()

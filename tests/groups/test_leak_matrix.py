@@ -13,6 +13,7 @@ from tests.feed import leak_probes as feed_probes
 from tests.groups.leak_matrix import (
     CONTENT,
     EXISTENCE,
+    MEMBERS,
     VIEWERS,
     VISIBILITIES,
     Door,
@@ -26,6 +27,7 @@ from tests.groups.leak_matrix import (
     probe_api_list,
     probe_api_list_search,
     probe_api_members,
+    probe_chat_room,
     probe_cover_image,
     probe_directory,
     probe_directory_search,
@@ -34,6 +36,7 @@ from tests.groups.leak_matrix import (
     probe_group_page_by_id,
     probe_members_page,
     probe_profile_group_list,
+    probe_profile_page,
     probe_websocket_subscription,
     traces,
 )
@@ -83,6 +86,8 @@ DOORS = [
         feed_probes.probe_feed_live_new_post,
         marks=(pytest.mark.django_db(transaction=True),),
     ),
+    Door("profile page", CONTENT, probe_profile_page),
+    Door("group chat room", MEMBERS, probe_chat_room),
 ]
 
 

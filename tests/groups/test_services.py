@@ -139,12 +139,16 @@ def test_group_join_refused_for_private_hidden_for_secret_and_closed_when_archiv
 def test_join_request_is_pending_until_approved(private_group, owner, django_capture_on_commit_callbacks):
     requester = UserFactory()
     heard = []
-    signals.join_requested.connect(lambda **kw: heard.append(kw["join_request"].user), weak=False)
+
+    def listener(**kw):
+        heard.append(kw["join_request"].user)
+
+    signals.join_requested.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             request = services.join_request_create(actor=requester, group=private_group, message="Hi!")
     finally:
-        signals.join_requested.receivers.clear()
+        signals.join_requested.disconnect(listener)  # only ours: other apps' receivers stay
     assert heard == [requester]
     assert services.join_request_create(actor=requester, group=private_group) == request
     assert _role(private_group, requester) is None
@@ -340,11 +344,15 @@ def test_membership_end_sends_member_left_after_commit(
 ):
     member = add_member(private_group)
     heard = []
-    signals.member_left.connect(lambda **kw: heard.append((kw["user_id"], kw["removed_by_id"])), weak=False)
+
+    def listener(**kw):
+        heard.append((kw["user_id"], kw["removed_by_id"]))
+
+    signals.member_left.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             services.membership_remove(actor=owner, membership=member)
             assert heard == []  # nothing before the commit
     finally:
-        signals.member_left.receivers.clear()
+        signals.member_left.disconnect(listener)  # only ours: other apps' receivers stay
     assert heard == [(member.user_id, owner.pk)]

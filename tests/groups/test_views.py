@@ -370,3 +370,23 @@ def test_invitations_inbox_query_count_is_flat(client, user, django_assert_max_n
     with django_assert_max_num_queries(6):
         response = client.get("/groups/invitations/")
     assert response.content.decode().count('class="card invitation"') == 20
+
+
+# The group's chat room (messaging) --------------------------------------------------------
+def test_group_page_has_a_chat_tab_for_members_only(client, django_capture_on_commit_callbacks):
+    from messaging.models import Conversation
+
+    owner = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        group = GroupFactory(name="Chatty", owner=owner)
+    member, outsider = add_member(group).user, UserFactory()
+    tab = 'href="/chat/group/chatty/">Chat</a>'
+    for person in (owner, member):
+        assert tab in _login(client, person).get("/groups/chatty/").text
+        response = client.get("/chat/group/chatty/")
+        room = Conversation.objects.get(group=group)  # created with the group
+        assert response["Location"] == f"/chat/{room.pk}/"
+    page = _login(client, outsider).get("/groups/chatty/").text
+    assert "Chatty" in page
+    assert "/chat/group/" not in page
+    assert client.get("/chat/group/chatty/").status_code == 404

@@ -148,7 +148,7 @@ def test_messages_send_bad_input_is_a_400_with_field_errors(api, payload, field)
     assert not Message.objects.exists()
 
 
-def test_messages_send_rate_limit_is_a_429(api):
+def test_messages_send_rate_limit_is_a_429(api, rate_limit_clock):
     ana, ben = UserFactory.create_batch(2)
     chat = direct_chat(ana, ben)
     client = api(ana)
@@ -160,7 +160,7 @@ def test_messages_send_rate_limit_is_a_429(api):
     assert Message.objects.count() == 20
 
 
-def test_message_edit_and_delete_through_the_api(api, settings):
+def test_message_edit_and_delete_through_the_api(api, set_site_policy):
     ana, ben = UserFactory.create_batch(2)
     chat = direct_chat(ana, ben)
     message = chat_message(ana, chat, "typo")
@@ -169,7 +169,7 @@ def test_message_edit_and_delete_through_the_api(api, settings):
     edited = api(ana).patch(url, {"body": "fixed"}, format="json")
     assert edited.status_code == 200
     assert edited.json()["edited_at"]
-    settings.CHAT_EDIT_WINDOW_SECONDS = 0
+    set_site_policy(chat_edit_window_minutes=0)
     assert api(ana).patch(url, {"body": "again"}, format="json").status_code == 403
     assert api(ana).delete(url).status_code == 204
     assert Message.objects.get(pk=message.pk).deleted_at is not None

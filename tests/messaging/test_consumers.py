@@ -199,8 +199,8 @@ async def test_read_updates_own_tabs_badge_and_sends_a_receipt_in_direct_chats()
     await _close(ben_tab1, ben_tab2, ana_tab)
 
 
-async def test_read_receipts_off_by_policy(settings):
-    settings.CHAT_READ_RECEIPTS = False
+async def test_read_receipts_follow_the_site_policy_on_open_sockets(set_site_policy):
+    await sync_to_async(set_site_policy)(chat_read_receipts=False)
     ana, ben = await _users(2)
     chat = await sync_to_async(direct_chat)(ana, ben)
     message = await sync_to_async(chat_message)(ana, chat, "one")
@@ -208,6 +208,15 @@ async def test_read_receipts_off_by_policy(settings):
     await _frames(ana_tab)
     await _send(ben_tab, {"type": "read", "conversation": chat.pk, "up_to": message.pk})
     assert await _frames(ana_tab) == []
+    # The admin turns receipts on: the same open sockets see "seen" from the next read.
+    await sync_to_async(set_site_policy)(chat_read_receipts=True)
+    second = await sync_to_async(chat_message)(ana, chat, "two")
+    await _frames(ana_tab)
+    await _frames(ben_tab)
+    await _send(ben_tab, {"type": "read", "conversation": chat.pk, "up_to": second.pk})
+    assert await _frames(ana_tab) == [
+        {"type": "read", "conversation": chat.pk, "user": ben.pk, "up_to": second.pk}
+    ]
     await _close(ana_tab, ben_tab)
 
 
@@ -309,7 +318,7 @@ async def test_malformed_and_oversized_frames_are_refused_and_the_socket_stays_o
     await _close(tab)
 
 
-async def test_more_than_twenty_messages_in_ten_seconds_is_refused():
+async def test_more_than_twenty_messages_in_ten_seconds_is_refused(rate_limit_clock):
     ana, ben = await _users(2)
     chat = await sync_to_async(direct_chat)(ana, ben)
     tab = await _open(ana)
@@ -484,3 +493,88 @@ async def test_the_senders_other_tab_sees_the_message_once():
     frames = await _frames(tab2)
     assert [(f["type"], f["message"]["client_id"]) for f in frames] == [("message.new", "t1")]
     await _close(tab1, tab2)
+
+
+# Rooms follow group membership through the groups services (messaging/receivers.py) ----------
+async def test_group_services_keep_the_room_live_from_creation_to_removal():
+    from groups.services import group_create, group_join, membership_remove
+
+    owner, member = await _users(2)
+    member_tab = await _open(member)
+    group = await sync_to_async(group_create)(actor=owner, name="Live Room", visibility="open")
+    room = await sync_to_async(room_for_group)(group=group)  # created with the group
+    assert await _frames(member_tab) == []  # not a member yet
+    membership = await sync_to_async(group_join)(actor=member, group=group)
+    # Joining subscribes the open socket at once: no reconnect needed.
+    assert await _frames(member_tab) == [{"type": "conversation.new", "conversation": room.pk}]
+    await sync_to_async(chat_message)(owner, room, "welcome")
+    assert _types(await _frames(member_tab)) == ["message.new"]
+
+    await sync_to_async(membership_remove)(actor=owner, membership=membership)
+    assert await _frames(member_tab) == [{"type": "conversation.removed", "conversation": room.pk}]
+    await sync_to_async(chat_message)(owner, room, "members only now")
+    assert await _frames(member_tab) == []
+    refused = await _send(
+        member_tab, {"type": "message.send", "conversation": room.pk, "body": "hi", "client_id": "gone-1"}
+    )
+    assert refused[0]["code"] == "not_found"
+    await _close(member_tab)
+
+
+async def test_removal_through_the_groups_service_stops_delivery_before_the_socket_leaves(monkeypatch):
+    """The delivery-time check alone keeps a removed member out, even if the room's sockets were
+    never told (the unsubscribe after commit is switched off here)."""
+    from groups.services import membership_remove
+    from messaging import receivers
+
+    owner, member = await _users(2)
+    group = await sync_to_async(interest_group)(owner, member)
+    room = await sync_to_async(room_for_group)(group=group)
+    member_tab = await _open(member)
+    membership = await sync_to_async(Membership.objects.get)(group=group, user=member)
+    monkeypatch.setattr(receivers, "room_member_left", lambda **kwargs: None)
+    await sync_to_async(membership_remove)(actor=owner, membership=membership)
+    await sync_to_async(chat_message)(owner, room, "after the removal")
+    assert await _frames(member_tab, everything=True) == []
+    await _close(member_tab)
+
+
+async def test_a_room_created_for_an_existing_group_goes_live_for_its_members_at_once():
+    owner, member = await _users(2)
+    group = await sync_to_async(interest_group)(owner, member)  # a group from before rooms
+    member_tab = await _open(member)
+    room = await sync_to_async(room_for_group)(group=group)
+    assert await _frames(member_tab) == [{"type": "conversation.new", "conversation": room.pk}]
+    await sync_to_async(chat_message)(owner, room, "first words")
+    assert _types(await _frames(member_tab)) == ["message.new"]
+    await _close(member_tab)
+
+
+async def test_socket_edit_follows_the_edit_window_the_admin_sets(set_site_policy):
+    ana, ben = await _users(2)
+    chat = await sync_to_async(direct_chat)(ana, ben)
+    message = await sync_to_async(chat_message)(ana, chat, "typo")
+    tab = await _open(ana)
+    await sync_to_async(set_site_policy)(chat_edit_window_minutes=0)
+    frames = await _send(tab, {"type": "message.edit", "id": message.pk, "body": "fixed", "ref": "e1"})
+    assert [(f["type"], f["code"]) for f in frames] == [("error", "edit_window_closed")]
+    await sync_to_async(set_site_policy)(chat_edit_window_minutes=15)
+    frames = await _send(tab, {"type": "message.edit", "id": message.pk, "body": "fixed", "ref": "e2"})
+    assert _types(frames) == ["ack", "message.updated"]
+    await _close(tab)
+
+
+async def test_socket_rate_limit_follows_the_site_policy(set_site_policy, rate_limit_clock):
+    ana, ben = await _users(2)
+    chat = await sync_to_async(direct_chat)(ana, ben)
+    tab = await _open(ana)
+    await sync_to_async(set_site_policy)(rate_limit_chat_messages="2/m")
+    for n in range(2):
+        frame = {"type": "message.send", "conversation": chat.pk, "body": f"m{n}", "client_id": f"q{n}"}
+        assert _types(await _send(tab, frame)) == ["ack", "message.new"]
+    frame = {"type": "message.send", "conversation": chat.pk, "body": "m2", "client_id": "q2"}
+    assert [(f["type"], f["code"]) for f in await _send(tab, frame)] == [("error", "rate_limited")]
+    await sync_to_async(set_site_policy)(rate_limit_chat_messages="")
+    assert _types(await _send(tab, frame)) == ["ack", "message.new"]
+    assert await _count() == 3
+    await _close(tab)

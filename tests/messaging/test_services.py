@@ -1,5 +1,6 @@
 """Chat writes: conversations, messages, idempotency, limits, read state, rooms, retention."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -177,7 +178,7 @@ def test_message_send_to_a_foreign_or_missing_conversation_is_not_found():
     assert not Message.objects.exists()
 
 
-def test_message_send_rate_limit_twenty_per_ten_seconds(settings):
+def test_message_send_rate_limit_twenty_per_ten_seconds(rate_limit_clock):
     ana, ben = UserFactory(), UserFactory()
     chat = direct_chat(ana, ben)
     for n in range(20):
@@ -194,7 +195,7 @@ def test_message_send_rate_limit_twenty_per_ten_seconds(settings):
     message_send(sender=ben, conversation_id=chat.pk, body="me too", client_id="b1")
 
 
-def test_message_edit_within_the_window_only(settings):
+def test_message_edit_within_the_window_only(set_site_policy):
     ana, ben = UserFactory(), UserFactory()
     chat = direct_chat(ana, ben)
     message = chat_message(ana, chat, "first")
@@ -208,7 +209,7 @@ def test_message_edit_within_the_window_only(settings):
     with pytest.raises(ChatPermissionDenied) as late:
         message_edit(user=ana, message_id=message.pk, body="too late")
     assert late.value.code == "edit_window_closed"
-    settings.CHAT_EDIT_WINDOW_SECONDS = 3600
+    set_site_policy(chat_edit_window_minutes=60)  # an admin's change applies at once
     message_edit(user=ana, message_id=message.pk, body="policy allows an hour")
     assert Message.objects.get(pk=message.pk).body == "policy allows an hour"
 
@@ -276,7 +277,7 @@ def test_room_member_joined_sets_the_read_baseline():
     room = room_for_group(group=group)
     chat_message(owner, room, "history")
     Membership.objects.create(group=group, user=member)
-    room_member_joined(group_id=group.pk, user_id=member.pk)
+    room_member_joined(group=group, user_id=member.pk)
     assert unread_in(member, room.pk) == 0
     chat_message(owner, room, "news")
     assert unread_in(member, room.pk) == 1
@@ -309,7 +310,7 @@ def test_typing_notify_stores_nothing_and_is_limited_to_one_per_three_seconds():
         typing_notify(user=UserFactory(), conversation_id=chat.pk)
 
 
-def test_purge_chat_history_is_off_by_default_and_deletes_old_messages_when_on(settings, capsys):
+def test_purge_chat_history_is_off_by_default_and_deletes_old_messages_when_on(set_site_policy, capsys):
     ana, ben = UserFactory(), UserFactory()
     chat = direct_chat(ana, ben)
     old = chat_message(ana, chat, "old")
@@ -318,8 +319,58 @@ def test_purge_chat_history_is_off_by_default_and_deletes_old_messages_when_on(s
     call_command("purge_chat_history")
     assert Message.objects.count() == 2
     assert "off" in capsys.readouterr().out.lower()
-    settings.CHAT_RETENTION_DAYS = 365
+    set_site_policy(chat_retention_days=365)  # set in admin: the next run purges
     call_command("purge_chat_history", "--dry-run")
     assert Message.objects.count() == 2
     call_command("purge_chat_history")
     assert list(Message.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+# --- The site policy, changed by an admin, applies to the next action -----------------------
+def test_edit_window_zero_turns_editing_off_and_back_on_without_a_restart(set_site_policy):
+    ana, ben = UserFactory(), UserFactory()
+    message = chat_message(ana, direct_chat(ana, ben), "fresh")
+    set_site_policy(chat_edit_window_minutes=0)
+    with pytest.raises(ChatPermissionDenied) as off:
+        message_edit(user=ana, message_id=message.pk, body="no edits today")
+    assert off.value.code == "edit_window_closed"
+    set_site_policy(chat_edit_window_minutes=5)
+    assert message_edit(user=ana, message_id=message.pk, body="back on").body == "back on"
+
+
+def test_chat_rate_limit_follows_the_site_policy_without_a_restart(set_site_policy, rate_limit_clock):
+    ana, ben = UserFactory(), UserFactory()
+    chat = direct_chat(ana, ben)
+    set_site_policy(rate_limit_chat_messages="3/m")
+    for n in range(3):
+        message_send(sender=ana, conversation_id=chat.pk, body=f"m{n}", client_id=f"p{n}")
+    with pytest.raises(ChatRateLimited) as limited:
+        message_send(sender=ana, conversation_id=chat.pk, body="fourth", client_id="p3")
+    assert "at most 3 chat messages per minute" in limited.value.message
+    assert 60 < limited.value.retry_after <= 120  # the full minute, then until the weight falls
+    set_site_policy(rate_limit_chat_messages="")  # no limit
+    for n in range(3, 30):
+        message_send(sender=ana, conversation_id=chat.pk, body=f"m{n}", client_id=f"p{n}")
+    assert Message.objects.count() == 30
+    set_site_policy(rate_limit_chat_messages="20/10s")
+    rate_limit_clock.advance(60)  # a new minute: the earlier messages no longer count
+    for n in range(30, 50):
+        message_send(sender=ana, conversation_id=chat.pk, body=f"m{n}", client_id=f"p{n}")
+    with pytest.raises(ChatRateLimited):
+        message_send(sender=ana, conversation_id=chat.pk, body="too many", client_id="p50")
+    rate_limit_clock.advance(20)
+    message_send(sender=ana, conversation_id=chat.pk, body="later", client_id="p51")
+
+
+def test_purge_uses_the_retention_the_admin_sets_now(set_site_policy):
+    ana, ben = UserFactory(), UserFactory()
+    chat = direct_chat(ana, ben)
+    messages = {days: chat_message(ana, chat, f"{days} days old") for days in (10, 40, 400)}
+    for days, message in messages.items():
+        Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(days=days))
+    set_site_policy(chat_retention_days=365)
+    call_command("purge_chat_history", stdout=io.StringIO())
+    assert Message.objects.count() == 2
+    set_site_policy(chat_retention_days=30)
+    call_command("purge_chat_history", stdout=io.StringIO())
+    assert list(Message.objects.values_list("pk", flat=True)) == [messages[10].pk]

@@ -166,3 +166,16 @@ def test_start_direct_with_a_bad_message_keeps_the_text_and_stores_nothing(login
     assert "x" * 4001 in html
     assert not Conversation.objects.exists()
     assert not Message.objects.exists()
+
+
+def test_chat_page_tells_the_client_the_site_policy_as_it_is_now(client, set_site_policy):
+    ana = UserFactory()
+    client.force_login(ana)
+    set_site_policy(chat_edit_window_minutes=5, chat_read_receipts=False)
+    html = client.get("/chat/").text
+    assert 'data-edit-window="300"' in html
+    assert 'data-read-receipts="false"' in html
+    set_site_policy(chat_edit_window_minutes=0, chat_read_receipts=True)
+    html = client.get("/chat/").text
+    assert 'data-edit-window="0"' in html
+    assert 'data-read-receipts="true"' in html

@@ -284,3 +284,153 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise OSError("SMTP is down")
+
+
+# --- From the groups and profiles services (notifications/receivers.py) --------------------------
+# Those services send named signals after commit; each event becomes one notification.
+
+
+def _group_with_admins(visibility: str):
+    from tests.factories import GroupFactory, add_member
+
+    owner = UserFactory(display_name="Olga Owner")
+    group = GroupFactory(owner=owner, visibility=visibility, name="Design Guild")
+    admin = add_member(group, UserFactory(display_name="Adam Admin"), role=Membership.Role.ADMIN).user
+    member = add_member(group, UserFactory(display_name="Mia Member")).user
+    return group, owner, admin, member
+
+
+def test_join_request_notifies_each_group_admin_once_and_not_the_requester_or_members(
+    django_capture_on_commit_callbacks,
+):
+    from groups.services import join_request_create
+
+    group, owner, admin, member = _group_with_admins("private")
+    departed = UserFactory(display_name="Gone Admin")
+    Membership.objects.create(group=group, user=departed, role=Membership.Role.ADMIN)
+    departed.is_active = False
+    departed.save()
+    requester = UserFactory(display_name="Ben Okafor")
+    with django_capture_on_commit_callbacks(execute=True):
+        join_request_create(actor=requester, group=group, message="I run the design system")
+    with django_capture_on_commit_callbacks(execute=True):  # asking again while pending: no repeat
+        join_request_create(actor=requester, group=group)
+
+    assert sorted(
+        Notification.objects.filter(kind=Kind.GROUP_JOIN_REQUEST).values_list("recipient_id", flat=True)
+    ) == sorted([owner.pk, admin.pk])
+    assert texts(admin) == ["Ben Okafor asked to join Design Guild"]
+    assert Notification.objects.get(recipient=admin).excerpt == "I run the design system"
+    assert texts(member) == texts(requester) == texts(departed) == []
+
+
+def test_cancelled_join_request_takes_back_the_admins_unread_notices(django_capture_on_commit_callbacks):
+    from groups.services import join_request_cancel, join_request_create
+
+    group, owner, admin, _member = _group_with_admins("private")
+    requester = UserFactory(display_name="Ben Okafor")
+    with django_capture_on_commit_callbacks(execute=True):
+        join_request_create(actor=requester, group=group)
+    with django_capture_on_commit_callbacks(execute=True):
+        join_request_cancel(actor=requester, group=group)
+    assert texts(owner) == texts(admin) == []
+    assert unread_count(user=admin) == 0
+
+
+@pytest.mark.parametrize(("approve", "sentence"), [(True, "approved"), (False, "declined")])
+def test_decided_join_request_tells_only_the_requester(django_capture_on_commit_callbacks, approve, sentence):
+    from groups.services import join_request_approve, join_request_create, join_request_deny
+
+    group, owner, admin, member = _group_with_admins("private")
+    requester = UserFactory(display_name="Ben Okafor")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = join_request_create(actor=requester, group=group)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide = join_request_approve if approve else join_request_deny
+        decide(actor=admin, join_request=request)
+
+    assert texts(requester) == [f"Adam Admin {sentence} your request to join Design Guild"]
+    assert set(
+        Notification.objects.filter(kind=Kind.GROUP_REQUEST_DECIDED).values_list("recipient_id", flat=True)
+    ) == {requester.pk}
+    # The request is handled: no admin keeps an unread notice of it.
+    assert unread_count(user=owner) == unread_count(user=admin) == 0
+    assert texts(member) == []
+
+
+@pytest.mark.parametrize("visibility", ["open", "private", "secret"])
+def test_invitation_reaches_the_invitee_even_to_a_secret_group_and_nobody_else(
+    django_capture_on_commit_callbacks, client, visibility
+):
+    from groups.services import invitation_create
+
+    group, _owner, admin, _member = _group_with_admins(visibility)
+    group.name = "Layoff Planning"
+    group.save()
+    invitee = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitation_create(actor=admin, group=group, invitee=invitee)
+
+    assert set(
+        Notification.objects.filter(kind=Kind.GROUP_INVITATION).values_list("recipient_id", flat=True)
+    ) == {invitee.pk}
+    assert texts(invitee) == ["Adam Admin invited you to join Layoff Planning"]
+    assert unread_count(user=invitee) == 1
+    # The click leads to the invitee's inbox, where they accept or decline.
+    client.force_login(invitee)
+    notification = Notification.objects.get(recipient=invitee)
+    response = client.get(f"/notifications/{notification.pk}/open/")
+    assert response.status_code == 302
+    assert response["Location"] == "/groups/invitations/"
+    assert "Layoff Planning" in client.get("/groups/invitations/").text
+    # Declined: the invitation is gone, and so is its notification.
+    invitation.delete()
+    assert texts(invitee) == []
+
+
+def test_invitation_gate_lets_only_the_invitee_see_it():
+    from groups.models import Invitation
+    from groups.permissions import can_view_invitation, filter_visible_invitations
+    from groups.services import invitation_create
+
+    group, _owner, admin, member = _group_with_admins("secret")
+    invitee, outsider = UserFactory(), UserFactory()
+    invitation = invitation_create(actor=admin, group=group, invitee=invitee)
+    assert can_view_invitation(invitee, invitation)
+    assert list(filter_visible_invitations(invitee, Invitation.objects.all())) == [invitation]
+    for someone in (outsider, member, admin):
+        assert not can_view_invitation(someone, invitation)
+        assert not filter_visible_invitations(someone, Invitation.objects.all()).exists()
+    # Nobody else can be sent a notification about it, either.
+    notify(recipients=[outsider, member], kind=Kind.GROUP_INVITATION, actor=admin, target=invitation)
+    assert not Notification.objects.exists()
+
+
+def test_new_follower_notifies_the_followed_person_once(django_capture_on_commit_callbacks):
+    from profiles.services import follow_create
+
+    follower, followed, bystander = UserFactory(display_name="Ana Silva"), UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_create(follower=follower, followed=followed)
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_create(follower=follower, followed=followed)  # already following: nothing new
+    assert texts(followed) == ["Ana Silva started following you"]
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {followed.pk}
+    assert texts(follower) == texts(bystander) == []
+
+
+def test_a_failing_notification_never_breaks_the_event(django_capture_on_commit_callbacks, monkeypatch):
+    from groups.models import JoinRequest
+    from groups.services import join_request_create
+    from notifications import receivers
+
+    def broken(**kwargs):
+        raise RuntimeError("mail server on fire")
+
+    monkeypatch.setattr(receivers, "notify", broken)
+    group, _owner, admin, _member = _group_with_admins("private")
+    requester = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        join_request_create(actor=requester, group=group)
+    assert JoinRequest.objects.filter(group=group, user=requester).exists()
+    assert texts(admin) == []

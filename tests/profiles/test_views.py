@@ -173,6 +173,28 @@ def test_profile_shows_only_groups_whose_members_the_viewer_may_see(logged_in_cl
     assert "Secret Club" not in html
 
 
+def test_profile_groups_link_to_the_group_page_and_the_full_list(logged_in_client):
+    person = make_person(display_name="Joiner")
+    groups = [Group.objects.create(name=f"Club {n:02}", slug=f"club-{n:02}") for n in range(22)]
+    Membership.objects.bulk_create([Membership(group=group, user=person) for group in groups])
+    html = logged_in_client.get(f"/people/{person.pk}/").text
+    assert '<a href="/groups/club-00/">Club 00</a>' in html
+    assert "/groups/club-19/" in html
+    assert "/groups/club-20/" not in html  # the first 20, then a link to all of them
+    assert f'href="/groups/people/{person.pk}/">See all groups</a>' in html
+    assert "1 member" in html
+
+
+def test_profile_of_someone_in_no_visible_group_says_so(logged_in_client):
+    person = make_person(display_name="Loner Person")
+    secret = Group.objects.create(name="Hush Club", slug="hush", visibility="secret")
+    Membership.objects.create(group=secret, user=person)
+    html = logged_in_client.get(f"/people/{person.pk}/").text
+    assert "Loner is in no groups you can see." in html
+    assert "Hush" not in html
+    assert "See all groups" not in html
+
+
 def test_profile_has_a_recent_posts_slot(logged_in_client, other_user):
     html = logged_in_client.get(f"/people/{other_user.pk}/").text
     assert 'id="profile-recent-posts"' in html
@@ -187,8 +209,9 @@ def test_profile_message_button_opens_the_direct_chat(logged_in_client, user, ot
 
 def test_profile_query_count_is_flat_with_200_people(client, crowd, django_assert_max_num_queries):
     viewer, boss = crowd["people"][5], crowd["people"][0]  # boss has 4 reports and followers
-    group = Group.objects.create(name="Open", slug="open")
-    Membership.objects.create(group=group, user=boss)
+    for n in range(25):  # more groups than the page lists: the group list stays one query
+        group = Group.objects.create(name=f"Open {n}", slug=f"open-{n}")
+        Membership.objects.create(group=group, user=boss)
     client.force_login(viewer)
     with django_assert_max_num_queries(14):
         response = client.get(f"/people/{boss.pk}/")
@@ -498,3 +521,22 @@ def test_people_template_tags_label_former_employees_without_queries(django_asse
 
 def test_unknown_user_model_is_the_custom_one():
     assert User._meta.label == "profiles.User"
+
+
+# --- The top bar (templates/base.html) ------------------------------------------------------
+def test_top_bar_shows_the_signed_in_persons_photo_without_an_extra_query(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana = UserFactory(display_name="Ana Silva")
+    client.force_login(ana)
+    client.get("/guidelines/")  # warm up (session, site policy)
+    with CaptureQueriesContext(connection) as without_photo:
+        html = client.get("/guidelines/").text
+    assert re.search(r'<summary>\s*<span class="avatar avatar-sm" aria-hidden="true">AS</span>', html)
+    avatar_set(user=ana, upload=image_upload())
+    with CaptureQueriesContext(connection) as with_photo:
+        html = client.get("/guidelines/").text
+    photo = rf'<summary>\s*<img class="avatar avatar-sm" src="/people/{ana.pk}/avatar/small/\?v=\w+"'
+    assert re.search(photo, html)
+    assert len(with_photo.captured_queries) == len(without_photo.captured_queries)

@@ -1,16 +1,18 @@
-"""Delete chat messages older than the site's retention policy (off by default)."""
+"""Delete chat messages older than the site policy's retention (off by default)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from messaging import policy
 from messaging.services import messages_purge
+from socialco.policy import chat_retention_cutoff
 
 
 class Command(BaseCommand):
-    help = "Delete chat messages older than CHAT_RETENTION_DAYS. Does nothing while retention is off."
+    help = (
+        "Delete chat messages older than the site policy's chat retention (set in admin). "
+        "Does nothing while retention is off."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -18,11 +20,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, **options) -> None:
-        keep = policy.retention()
-        if keep is None:
-            self.stdout.write("Chat retention is off (CHAT_RETENTION_DAYS is not set): nothing deleted.")
+        cutoff = chat_retention_cutoff()
+        if cutoff is None:
+            self.stdout.write("Chat retention is off in the site policy: nothing deleted.")
             return
-        cutoff = timezone.now() - keep
         count = messages_purge(older_than=cutoff, dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(f"{verb} {count} chat message(s) sent before {cutoff:%Y-%m-%d %H:%M} UTC.")
