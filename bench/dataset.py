@@ -181,6 +181,7 @@ def build(size: DatasetSize, *, stdout=sys.stdout) -> BenchPeople:
     from feed.services import render_rich_text
     from groups.models import Group, Membership
     from messaging.models import Conversation, Message, Participant
+    from moderation.models import GuidelineAcceptance, GuidelineVersion
     from profiles.models import Department, Follow, User
     from socialco.markdown import render_markdown
     from socialco.models import SitePolicy
@@ -221,6 +222,12 @@ def build(size: DatasetSize, *, stdout=sys.stdout) -> BenchPeople:
         ids = [u.pk for u in users]
         viewer, popular, quiet = ids[0], ids[1], ids[2]
         say(f"{len(ids)} people")
+        # Everyone accepted the current usage guidelines (else the write gate refuses their posts).
+        current = (
+            GuidelineVersion.objects.filter(published_at__isnull=False).order_by("-major", "-minor").first()
+        )
+        if current is not None:
+            _bulk(GuidelineAcceptance, [GuidelineAcceptance(user_id=pk, version=current) for pk in ids])
 
         # Follows: the viewer follows N people; the popular author has many followers, the quiet
         # one few; everyone else follows a handful at random.

@@ -146,6 +146,9 @@ def ensure_datasets() -> dict[str, dict]:
             data["build_seconds"] = round(time.monotonic() - started, 1)
             marker.write_text(json.dumps(data))
             out.unlink()
+        subprocess.run(
+            [PY, "manage.py", "migrate", "--no-input", "-v0"], env=app_env(database), cwd=ROOT, check=True
+        )
         with psycopg.connect(f"{services['PROD_DATABASE_BASE_URL']}/{database}", autocommit=True) as conn:
             conn.execute("ANALYZE")  # planner statistics for the bulk-loaded tables, every run
         found[size] = json.loads(marker.read_text())
@@ -313,7 +316,7 @@ async def open_sockets(urls_and_sessions: list[tuple[str, str]], batch: int = 50
 
 
 async def broadcast_round(
-    *, sockets: list, members: int, messages: int, window: int, make_frame, token_of, timeout: float = 20
+    *, sockets: list, members: int, messages: int, window: int, make_frame, token_of, timeout: float = 10
 ) -> dict:
     """Send `messages` frames (at most `window` in flight), each from the next socket in turn;
     a frame counts as delivered at a socket when `token_of(text)` returns its token there.
@@ -323,9 +326,13 @@ async def broadcast_round(
     done: dict[str, asyncio.Event] = {}
     latencies: list[float] = []
 
+    errors: list[str] = []
+
     async def reader(ws) -> None:
         with suppress(Exception):
             async for text in ws:
+                if '"error"' in text and len(errors) < 3:
+                    errors.append(text[:300])
                 token = token_of(text)
                 if token in sent_at:
                     latencies.append((time.perf_counter() - sent_at[token]) * 1000)
@@ -367,6 +374,7 @@ async def broadcast_round(
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 2) if latencies else None,
         "deliveries_per_s": round(len(latencies) / elapsed, 1),
+        "error_frames": errors,
     }
 
 

@@ -36,7 +36,8 @@ def test_dataset_build_makes_the_people_and_rows_the_benchmark_measures():
     assert set(people.chats) == {"10", "100", "500"}
     assert Conversation.objects.get(pk=people.chats["10"]).participants.count() == 10
     post = Post.objects.get(pk=people.post)
-    assert post.body_html.startswith("<p>") and post.reaction_counts
+    assert post.body_html.startswith("<p>")
+    assert post.reaction_counts
 
 
 @pytest.mark.django_db
@@ -50,16 +51,19 @@ def test_queries_count_answers_every_page_with_a_number_or_na():
         if queries.pages(people.__dict__)[page] is None:
             assert value == queries.NOT_MERGED
         else:
-            assert isinstance(value, int) and value > 0, (page, value)
+            assert isinstance(value, int), (page, value)
+            assert value > 0, (page, value)
 
 
 def test_results_validate_refuses_a_missing_figure_and_targets_evaluate():
-    figures = {key: 1 for key in FIGURE_KEYS}
+    figures = dict.fromkeys(FIGURE_KEYS, 1)
     document = {
         "schema": 1,
         "command": "make bench",
         "generated_at": "now",
-        "machine": dict.fromkeys(("cpu_model", "cores", "ram_gb", "python", "django", "postgresql", "redis", "nginx", "wrk"), "x"),
+        "machine": dict.fromkeys(
+            ("cpu_model", "cores", "ram_gb", "python", "django", "postgresql", "redis", "nginx", "wrk"), "x"
+        ),
         "config": {},
         "figures": figures,
         "targets": evaluate_targets(figures),
@@ -67,13 +71,17 @@ def test_results_validate_refuses_a_missing_figure_and_targets_evaluate():
     validate(document)
     assert len(document["targets"]) == len(TARGETS)
     del figures["write.ratio"]
-    with pytest.raises(ValueError, match="figures.write.ratio"):
+    with pytest.raises(ValueError, match=r"figures\.write\.ratio"):
         validate(document)
 
 
 def test_bench_readme_documents_every_figure_key():
     readme = (Path(__file__).resolve().parents[2] / "bench" / "README.md").read_text()
-    undocumented = [key for key in FIGURE_KEYS if f"`{key}`" not in readme and f"`{key.rsplit('.', 1)[0]}.*`" not in readme]
+    undocumented = [
+        key
+        for key in FIGURE_KEYS
+        if f"`{key}`" not in readme and not any(f"`{key.rsplit('.', n)[0]}.*`" in readme for n in (1, 2))
+    ]
     assert not undocumented
 
 
