@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed check-python clean prod-run prod-stop
+.PHONY: run test lint format migrate seed check-python clean prod-run prod-stop bench
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Socialco needs Python 3.11 or newer; found " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -57,6 +57,11 @@ prod-run: $(VENV)/.runtime-installed
 
 prod-stop:
 	bash deploy/local/prod-stack.sh stop
+
+# The performance suite (bench/README.md): datasets, the production stack on ports 8180-8189,
+# PostgreSQL 55480 and Redis 56480 (state in var/bench), a table and bench/results.json.
+bench: $(VENV)/.dev-installed
+	VENV=$(VENV) $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

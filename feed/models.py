@@ -160,6 +160,13 @@ class Post(models.Model):
             models.Index(fields=["-created_at", "-id"], name="feed_post_newest"),
             models.Index(fields=["group", "-created_at", "-id"], name="feed_post_group_newest"),
             models.Index(fields=["author", "-created_at", "-id"], name="feed_post_author_newest"),
+            # Pinned announcements are looked up on every Home and Company page: a tiny partial
+            # index instead of a scan of every post (found by `make bench`).
+            models.Index(
+                fields=["pinned_until"],
+                condition=Q(is_announcement=True),
+                name="feed_post_pinned_announcements",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -10,6 +10,7 @@ Per-person events (read state, presence) go to the person's group `user.<id>`.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -58,7 +59,13 @@ def deliver_to_conversation(
     send_to_handler(
         conversation_group(conversation_id),
         DELIVER,
-        {"conversation": conversation_id, "event": event, "exclude_user": exclude_user_id},
+        # `delivery` names this one broadcast: the sockets of a process share its recipient check.
+        {
+            "conversation": conversation_id,
+            "event": event,
+            "exclude_user": exclude_user_id,
+            "delivery": uuid.uuid4().hex,
+        },
     )
 
 

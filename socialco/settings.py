@@ -155,7 +155,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis's
+                # 5 s blocking pop: under load the reply lost that race and the socket died with
+                # 1011 ("Timeout reading"; found by `make bench`). Read longer than the pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": env_str("CACHE_KEY_PREFIX", "socialco") + ":asgi",
                 "capacity": 1000,
                 "expiry": 30,

@@ -1,3 +1,5 @@
+import os
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
@@ -26,3 +28,6 @@ urlpatterns = [
     path("chat/", include("messaging.urls")),
     path("moderation/", include("moderation.urls")),
 ]
+
+if os.environ.get("SOCIALCO_BENCH") == "1":  # `make bench` only: the ceiling view (bench/README.md)
+    urlpatterns.append(path("bench/", include("bench.urls")))

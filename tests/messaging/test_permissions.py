@@ -14,6 +14,7 @@ from messaging.permissions import (
     check_view_conversation_permission,
     filter_visible_conversations,
     filter_visible_messages,
+    receiving_user_ids,
 )
 from messaging.services import room_for_group
 from tests.factories import UserFactory, chat_message, direct_chat, group_chat, interest_group
@@ -94,3 +95,15 @@ def test_sending_and_adding_people(world):
     assert not can_send_in_conversation(ben, room)
     with pytest.raises(ChatPermissionDenied):
         check_send_message_permission(ben, room.pk)
+
+
+def test_receiving_user_ids_matches_the_per_person_check_and_drops_the_deactivated(world):
+    ana, ben, cid = world["people"]
+    for name in ("direct", "team", "room", "secret_room"):
+        conversation = world[name]
+        expected = {p.pk for p in (ana, ben, cid) if can_receive_conversation_events(p, conversation.pk)}
+        assert receiving_user_ids(conversation.pk) == expected
+    ben.is_active = False
+    ben.save()
+    assert receiving_user_ids(world["direct"].pk) == {ana.pk}
+    assert receiving_user_ids(world["room"].pk) == {ana.pk}
