@@ -296,7 +296,7 @@ def post_edit(*, post: Post, editor, body: str, title: str | None = None) -> Pos
     Raises PermissionDenied unless the editor may edit it; ValidationError for bad input.
     People newly mentioned by the edit are notified (once, after the commit).
     """
-    post = Post.objects.select_for_update().select_related("group").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
     if not can_edit_post(editor, post):
         raise PermissionDenied("You cannot edit this post.")
     errors: dict[str, list[str]] = {}
@@ -346,7 +346,7 @@ def post_delete(*, post: Post, actor) -> None:
 
     Raises PermissionDenied unless the actor is its author or a moderator.
     """
-    post = Post.objects.select_for_update().get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).get(pk=post.pk)
     if not can_delete_post(actor, post):
         raise PermissionDenied("You cannot delete this post.")
     post.deleted_at = timezone.now()
@@ -401,7 +401,7 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
 @transaction.atomic
 def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
     """Change a comment's text, keeping the previous version. PermissionDenied / ValidationError."""
-    comment = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
     if not can_edit_comment(editor, comment):
         raise PermissionDenied("You cannot edit this comment.")
     errors: dict[str, list[str]] = {}
@@ -433,7 +433,7 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor) -> None:
     """Soft-delete a comment (its replies go with it). PermissionDenied unless allowed."""
-    comment = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
     if not can_delete_comment(actor, comment):
         raise PermissionDenied("You cannot delete this comment.")
     comment.deleted_at = timezone.now()
@@ -473,7 +473,7 @@ def reaction_set(*, user, kind: str, post: Post | None = None, comment: Comment 
     if kind not in ReactionKind.values:
         raise ValidationError({"kind": [_("Choose one of the reactions offered.")]})
     target = {"post": post} if post is not None else {"comment": comment}
-    reaction = Reaction.objects.select_for_update().filter(user=user, **target).first()
+    reaction = Reaction.objects.select_for_update(of=("self",)).filter(user=user, **target).first()
     created = reaction is None
     if created:
         reaction = Reaction.objects.create(user=user, kind=kind, **target)

@@ -170,7 +170,7 @@ def question_escalate(*, question: Question, now: datetime | None = None) -> boo
     question, the group's admins are asked for help. Returns False (and changes nothing) if it
     was already escalated, has an answer, or is no longer live."""
     question = (
-        Question.objects.select_for_update()
+        Question.objects.select_for_update(of=("self",))
         .select_related("post", "post__author", "post__group")
         .get(pk=question.pk)
     )
@@ -234,7 +234,7 @@ def answer_recount(answer: Answer) -> None:
     """After moderation holds, hides or restores an answer: recount its question (and drop a
     hidden accepted answer's mark)."""
     answer.refresh_from_db(fields=["moderation_state"])
-    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    question = Question.objects.select_for_update(of=("self",)).get(pk=answer.question_id)
     if question.accepted_answer_id == answer.pk and answer.moderation_state != ModerationState.VISIBLE:
         question.accepted_answer = None
         question.save(update_fields=["accepted_answer"])
@@ -257,7 +257,7 @@ def answer_create(*, question_post: Post, author, body: str, confirmed: bool = F
         raise ValidationError(errors)
     result = enforce_screening(text=body, scope=Scope.ANSWERS, author=author, confirmed=confirmed)
     check_rate_limit(author, RateLimitAction.COMMENT)
-    question = Question.objects.select_for_update().get(pk=question_post.pk)
+    question = Question.objects.select_for_update(of=("self",)).get(pk=question_post.pk)
     rich = render_rich_text(body, compact=True)
     answer = Answer(
         question=question,
@@ -284,12 +284,12 @@ def answer_create(*, question_post: Post, author, body: str, confirmed: bool = F
 @transaction.atomic
 def answer_delete(*, answer: Answer, actor) -> None:
     """Soft-delete an answer (its author or a moderator); an accepted one loses the mark."""
-    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    answer = Answer.objects.select_for_update(of=("self",)).get(pk=answer.pk)
     if not can_delete_answer(actor, answer):
         raise PermissionDenied("You cannot delete this answer.")
     answer.deleted_at = timezone.now()
     answer.save(update_fields=["deleted_at"])
-    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    question = Question.objects.select_for_update(of=("self",)).get(pk=answer.question_id)
     if question.accepted_answer_id == answer.pk:
         question.accepted_answer = None
         question.save(update_fields=["accepted_answer"])
@@ -299,7 +299,7 @@ def answer_delete(*, answer: Answer, actor) -> None:
 def _recount_votes(answer: Answer) -> None:
     answer.vote_count = AnswerVote.objects.filter(answer=answer).count()
     Answer.objects.filter(pk=answer.pk).update(vote_count=answer.vote_count)
-    _recount(Question.objects.select_for_update().get(pk=answer.question_id))
+    _recount(Question.objects.select_for_update(of=("self",)).get(pk=answer.question_id))
 
 
 @transaction.atomic
@@ -308,7 +308,7 @@ def answer_vote(*, answer: Answer, user) -> Answer:
     PermissionDenied on one's own answer."""
     if not can_vote_answer(user, answer):
         raise PermissionDenied(_("You cannot vote for your own answer."))
-    Answer.objects.select_for_update().filter(pk=answer.pk).first()
+    Answer.objects.select_for_update(of=("self",)).filter(pk=answer.pk).first()
     _vote, created = AnswerVote.objects.get_or_create(answer=answer, user=user)
     if created:
         _recount_votes(answer)
@@ -318,7 +318,7 @@ def answer_vote(*, answer: Answer, user) -> Answer:
 @transaction.atomic
 def answer_unvote(*, answer: Answer, user) -> Answer:
     """Take one's up-vote back, if any."""
-    Answer.objects.select_for_update().filter(pk=answer.pk).first()
+    Answer.objects.select_for_update(of=("self",)).filter(pk=answer.pk).first()
     deleted, _rows = AnswerVote.objects.filter(answer=answer, user=user).delete()
     if deleted:
         _recount_votes(answer)
@@ -330,7 +330,9 @@ def answer_accept(*, answer: Answer, actor, now: datetime | None = None) -> Ques
     """Mark `answer` as the accepted one (replacing any other). Only the asker or a moderator;
     the answer must be live and visible. Records the time to the first acceptance and tells
     the answerer (kind "answer_accepted")."""
-    question = Question.objects.select_for_update().select_related("post").get(pk=answer.question_id)
+    question = (
+        Question.objects.select_for_update(of=("self",)).select_related("post").get(pk=answer.question_id)
+    )
     if not can_accept_answer(actor, question):
         raise PermissionDenied(_("Only the person who asked can accept an answer."))
     if answer.deleted_at is not None or answer.moderation_state != ModerationState.VISIBLE:
@@ -352,7 +354,7 @@ def answer_accept(*, answer: Answer, actor, now: datetime | None = None) -> Ques
 @transaction.atomic
 def answer_unaccept(*, question: Question, actor) -> Question:
     """Remove the accepted mark (the asker or a moderator)."""
-    question = Question.objects.select_for_update().select_related("post").get(pk=question.pk)
+    question = Question.objects.select_for_update(of=("self",)).select_related("post").get(pk=question.pk)
     if not can_accept_answer(actor, question):
         raise PermissionDenied(_("Only the person who asked can accept an answer."))
     question.accepted_answer = None

@@ -109,6 +109,8 @@ LISTINGS = [
 def _target(door: Door, world: World) -> int:
     if door.name == "post image":
         return world.image.pk
+    if door.name == "comment on it":  # comments on the post itself
+        return world.post.pk
     if door.name.startswith(("comment", "api comment")) and "comments" not in door.name:
         return world.comment.pk
     return world.post.pk

@@ -59,7 +59,9 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 from profiles.services import user_upsert_verified
+from moderation.services import guidelines_accept
 user = user_upsert_verified(email={email!r}, display_name={name!r}, password_hash=make_password(None))
+guidelines_accept(user=user)  # an established employee: the write gate lets them chat
 client = Client()
 client.force_login(user)
 print(json.dumps({{"user_id": user.pk, "session_key": client.session.session_key,
