@@ -119,6 +119,12 @@ class Person:
         self.submit()
         self.page.wait_for_url(self.stack.base_url + "/", timeout=TIMEOUT_MS)
 
+    def accept_guidelines(self) -> None:
+        """A new colleague reads and accepts the usage guidelines (needed before writing)."""
+        self.goto("/guidelines/accept/")
+        self.page.click("form.accept-form button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+
     def own_id(self) -> int:
         """The signed-in person's user id (their profile address)."""
         self.goto("/people/me/")

@@ -39,7 +39,7 @@ def test_signup_confirm_login_live_and_sign_out(people, stack):
 
     # Confirming logs in: the home page greets Robin and its socket goes live through nginx.
     robin.page.wait_for_url(stack.base_url + "/", timeout=TIMEOUT_MS)
-    assert "Welcome, Robin" in robin.page.locator("h1").inner_text()
+    assert "Robin" in robin.page.locator(".usermenu-name").inner_text()
     robin.wait_until_live()
     robin.shoot("04-home-live")
 

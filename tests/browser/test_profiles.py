@@ -33,6 +33,7 @@ def test_new_colleague_fills_in_the_profile_and_uploads_a_photo(people, tmp_path
     pat = people.new("Pat")
     stamp = int(time.time() * 1000)
     pat.sign_up(f"Pat Profile {stamp}", f"pat.profile.{stamp}@example.com")
+    pat.accept_guidelines()
 
     pat.goto("/people/me/edit/")
     pat.page.set_input_files("#id_avatar", _photo(tmp_path))
