@@ -230,28 +230,27 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "groups/settings.html", context, status=400 if form.errors else 200)
 
 
-@require_POST
-def archive(request: HttpRequest, slug: str) -> HttpResponse:
+def _archive_action(request: HttpRequest, slug: str, service, done_message: str) -> HttpResponse:
     group = check_view_group_permission(request.user, slug=slug)
     url = reverse("groups:detail", args=[group.slug])
     try:
-        services.group_archive(actor=request.user, group=group)
+        service(actor=request.user, group=group)
     except (PermissionDenied, ValidationError) as exc:
         return _failed(request, exc, url)
-    messages.success(request, _("The group is archived: it is now read-only."))
+    messages.success(request, done_message)
     return _done(request, url)
+
+
+@require_POST
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    return _archive_action(
+        request, slug, services.group_archive, _("The group is archived: it is now read-only.")
+    )
 
 
 @require_POST
 def unarchive(request: HttpRequest, slug: str) -> HttpResponse:
-    group = check_view_group_permission(request.user, slug=slug)
-    url = reverse("groups:detail", args=[group.slug])
-    try:
-        services.group_unarchive(actor=request.user, group=group)
-    except (PermissionDenied, ValidationError) as exc:
-        return _failed(request, exc, url)
-    messages.success(request, _("The group is active again."))
-    return _done(request, url)
+    return _archive_action(request, slug, services.group_unarchive, _("The group is active again."))
 
 
 @require_POST

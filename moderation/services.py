@@ -641,47 +641,52 @@ def _make_visible(item: ModerationItem) -> Model | None:
     return target
 
 
-@transaction.atomic
-def item_restore(*, item: ModerationItem, moderator: User, reason: str) -> Decision:
-    """Make hidden content visible again."""
+def _publish_item(
+    *, item: ModerationItem, moderator: User, reason: str, from_state: str, action: str, refusal: str
+) -> Decision:
+    """Move an item from `from_state` back to visible, close it and record the decision."""
     _check_item(moderator, item)
     reason = _require_reason(reason)
     item = ModerationItem.objects.select_for_update().get(pk=item.pk)
-    if item.state != ModerationState.HIDDEN:
-        raise ValidationError(_("Only hidden content can be restored."))
+    if item.state != from_state:
+        raise ValidationError(refusal)
     _make_visible(item)
     _close(item, now=timezone.now())
     item.save()
     return _decide(
-        action=Decision.Action.RESTORE,
+        action=action,
         moderator=moderator,
         reason=reason,
         section="",
         item=item,
-        audit_old={"state": ModerationState.HIDDEN},
+        audit_old={"state": from_state},
         audit_new={"state": ModerationState.VISIBLE},
+    )
+
+
+@transaction.atomic
+def item_restore(*, item: ModerationItem, moderator: User, reason: str) -> Decision:
+    """Make hidden content visible again."""
+    return _publish_item(
+        item=item,
+        moderator=moderator,
+        reason=reason,
+        from_state=ModerationState.HIDDEN,
+        action=Decision.Action.RESTORE,
+        refusal=_("Only hidden content can be restored."),
     )
 
 
 @transaction.atomic
 def item_approve(*, item: ModerationItem, moderator: User, reason: str) -> Decision:
     """Publish held content."""
-    _check_item(moderator, item)
-    reason = _require_reason(reason)
-    item = ModerationItem.objects.select_for_update().get(pk=item.pk)
-    if item.state != ModerationState.HELD:
-        raise ValidationError(_("Only held content can be approved."))
-    _make_visible(item)
-    _close(item, now=timezone.now())
-    item.save()
-    return _decide(
-        action=Decision.Action.APPROVE,
+    return _publish_item(
+        item=item,
         moderator=moderator,
         reason=reason,
-        section="",
-        item=item,
-        audit_old={"state": ModerationState.HELD},
-        audit_new={"state": ModerationState.VISIBLE},
+        from_state=ModerationState.HELD,
+        action=Decision.Action.APPROVE,
+        refusal=_("Only held content can be approved."),
     )
 
 
