@@ -9,10 +9,13 @@
 
 from __future__ import annotations
 
+import html
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from messaging.policy import MAX_BODY_CHARS
@@ -147,6 +150,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk} in {self.conversation_id}"
+
+    @property
+    def plain_text(self) -> str:
+        """What a reader sees of the rendered message, as text (for list previews)."""
+        return " ".join(html.unescape(strip_tags(self.body_html)).split())
 
     @property
     def is_deleted(self) -> bool:

@@ -162,7 +162,9 @@
     let prefix = "";
     if (message.sender.id === me) prefix = T.tYou + " ";
     else if (kind !== "direct") prefix = message.sender.name.split(" ")[0] + ": ";
-    const text = message.body.replace(/\s+/g, " ").trim();
+    // The rendered (sanitised) HTML's text, so the preview shows "People", not "*People*".
+    const rendered = new DOMParser().parseFromString(message.body_html || "", "text/html");
+    const text = (rendered.body.textContent || "").replace(/\s+/g, " ").trim();
     return prefix + (text.length > 90 ? text.slice(0, 89) + "…" : text);
   }
 

@@ -37,7 +37,7 @@ def test_chat_index_lists_my_conversations_with_unread_badges(login):
     assert f'data-conversation="{chat.pk}"' in html
     assert ben.display_name in html
     assert "<span data-unread-count>2</span>" in html
-    assert "second &lt;b&gt;bold&lt;/b&gt;" in html  # the preview is the escaped source
+    assert "second &lt;b&gt;bold&lt;/b&gt;" in html  # the preview is the text, escaped
     assert eve.display_name not in html
     assert "messaging/chat.js" in html
     assert "<script>" not in html
@@ -179,3 +179,11 @@ def test_chat_page_tells_the_client_the_site_policy_as_it_is_now(client, set_sit
     html = client.get("/chat/").text
     assert 'data-edit-window="0"' in html
     assert 'data-read-receipts="true"' in html
+
+
+def test_chat_list_preview_shows_text_not_markdown(login):
+    ana, ben = UserFactory.create_batch(2)
+    chat_message(ben, direct_chat(ana, ben), "It's pinned in the *People* group")
+    html = login(ana).get("/chat/").content.decode()
+    assert "It&#x27;s pinned in the People group" in html or "It's pinned in the People group" in html
+    assert "*People*" not in html
