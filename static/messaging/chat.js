@@ -526,6 +526,8 @@
     if (!slot) return;
     slot.replaceChildren();
     slot.hidden = true;
+    const live = form.querySelector(".chat-composer-screen");
+    if (live) live.hidden = false;
   }
 
   /* A message the rules refused: its text back in the composer, the explanations under it. */
@@ -552,6 +554,8 @@
       })
     );
     slot.hidden = false;
+    const live = form.querySelector(".chat-composer-screen"); // the same explanations, once is enough
+    if (live) live.hidden = true;
     input.focus();
   }
 
