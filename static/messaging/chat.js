@@ -963,6 +963,7 @@
       const resend = pane.editing.get(Number(match[2]));
       if (match[1] === "edit" && SCREENING_CODES.indexOf(frame.code) !== -1 && li.querySelector(".msg-edit")) {
         status.replaceChildren(screeningBox(frame, T.tSaveAnyway, resend)); // the edit form keeps the text
+        status.scrollIntoView({ block: "nearest" });
       } else {
         status.textContent = frame.message;
       }
