@@ -1,8 +1,9 @@
 """Chat over REST at /api/v1/conversations/: the same services, checks and idempotency as the socket.
 
-A conversation the caller is not in answers 404 exactly like one that does not exist.
-Refusals: 400 with field errors, 403 for a visible thing the caller may not change, 429 when
-sending too fast.
+A conversation the caller is not in answers 404 exactly like one that does not exist, and so
+does a message moderation holds or hides from the caller. Refusals: 400 with field errors (or,
+when the usage-guideline rules refuse a text, moderation's body {"detail", "code", "screening"}),
+403 for a visible thing the caller may not change, 429 when sending too fast.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from rest_framework.views import APIView
 from messaging import events, policy
 from messaging.exceptions import ChatError, ChatPermissionDenied, ChatRateLimited
 from messaging.models import Conversation, Message
-from messaging.permissions import can_add_members, check_view_conversation_permission
+from messaging.permissions import (
+    can_add_members,
+    check_view_conversation_permission,
+    check_view_message_permission,
+)
 from messaging.presence import presence_of
 from messaging.selectors import (
     attach_summaries,
@@ -40,6 +45,7 @@ from messaging.services import (
     message_edit,
     message_send,
 )
+from moderation.services import ScreeningError
 from socialco.pagination import CursorPagination
 from socialco.policy import read_receipts_enabled
 
@@ -96,6 +102,10 @@ class MessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted = serializers.BooleanField()
+    moderation_state = serializers.ChoiceField(
+        choices=["visible", "held", "hidden"],
+        help_text="Others see only visible messages; the sender and moderators also held or hidden ones.",
+    )
 
     def to_representation(self, instance: Message) -> dict[str, Any]:
         return events.message_payload(instance)
@@ -191,15 +201,20 @@ class MembersAddSerializer(serializers.Serializer):
     )
 
 
+CONFIRM_HELP = "Send anyway after a usage-guideline warning (answered 400 confirmation_required)."
+
+
 class MessageSendSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
     client_id = serializers.CharField(
         trim_whitespace=False, help_text="Chosen by the client (a UUID); a resend returns the original."
     )
+    confirm_warnings = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
 
 
 class MessageEditSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    confirm_warnings = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
 
 
 class ReadSerializer(serializers.Serializer):
@@ -331,7 +346,8 @@ class ConversationMessagesApi(APIView):
     def get(self, request: Request, conversation_id: int) -> Response:
         conversation = check_view_conversation_permission(request.user, conversation_id)
         paginator = MessagePagination()
-        page = paginator.paginate_queryset(messages_for_history(conversation), request, view=self)
+        history = messages_for_history(request.user, conversation)
+        page = paginator.paginate_queryset(history, request, view=self)
         return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(request=MessageSendSerializer, responses=MessageSerializer)
@@ -344,21 +360,28 @@ class ConversationMessagesApi(APIView):
                 conversation_id=conversation_id,
                 body=serializer.validated_data["body"],
                 client_id=serializer.validated_data["client_id"],
+                confirmed=serializer.validated_data["confirm_warnings"],
             )
         except ChatError as exc:
             raise _api_error(exc) from None
+        except ScreeningError as exc:
+            return Response(exc.as_api_error(), status=status.HTTP_400_BAD_REQUEST)
         return Response(
             MessageSerializer(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 
 class MessageDetailApi(APIView):
-    """PATCH {body}: edit your message within the edit window. DELETE: delete it (a tombstone stays)."""
+    """GET: one message. PATCH {body, confirm_warnings?}: edit your message within the edit
+    window. DELETE: delete it (a tombstone stays)."""
 
-    def _check_in_conversation(self, request: Request, conversation_id: int, message_id: int) -> None:
-        conversation = check_view_conversation_permission(request.user, conversation_id)
-        if not conversation.messages.filter(pk=message_id).exists():
-            raise Http404
+    def _check_in_conversation(self, request: Request, conversation_id: int, message_id: int) -> Message:
+        return check_view_message_permission(request.user, conversation_id, message_id)
+
+    @extend_schema(responses=MessageSerializer)
+    def get(self, request: Request, conversation_id: int, message_id: int) -> Response:
+        message = self._check_in_conversation(request, conversation_id, message_id)
+        return Response(MessageSerializer(message).data)
 
     @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
     def patch(self, request: Request, conversation_id: int, message_id: int) -> Response:
@@ -367,10 +390,15 @@ class MessageDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             message = message_edit(
-                user=request.user, message_id=message_id, body=serializer.validated_data["body"]
+                user=request.user,
+                message_id=message_id,
+                body=serializer.validated_data["body"],
+                confirmed=serializer.validated_data["confirm_warnings"],
             )
         except ChatError as exc:
             raise _api_error(exc) from None
+        except ScreeningError as exc:
+            return Response(exc.as_api_error(), status=status.HTTP_400_BAD_REQUEST)
         return Response(MessageSerializer(message).data)
 
     @extend_schema(request=None, responses={204: None})

@@ -10,6 +10,8 @@ class MessagingConfig(AppConfig):
         from messaging import (
             consumers,  # noqa: F401 - registers the chat frame handlers and socket hooks
             receivers,
+            reportables,
         )
 
         receivers.connect()
+        reportables.register()

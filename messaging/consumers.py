@@ -27,6 +27,7 @@ from messaging.selectors import (
     messages_missed,
     unread_total,
 )
+from moderation.services import ScreeningError
 from socialco.realtime import FrameError, frame_handler, layer_handler, socket_hook
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ async def _run(func: Callable[..., Any], *, not_found: str, **kwargs: Any) -> An
         raise FrameError("not_found", not_found) from None
     except ChatError as exc:
         raise FrameError(exc.code, exc.message) from None
+    except ScreeningError as exc:  # the usage-guideline rules: explanations, section links
+        screening = {"screening": exc.result.as_dict()}
+        raise FrameError(exc.code, " ".join(exc.messages), details=screening) from None
 
 
 def _no_conversation() -> str:
@@ -82,6 +86,7 @@ async def message_send(consumer: RealtimeConsumer, frame: dict[str, Any]) -> Non
         conversation_id=conversation_id,
         body=frame.get("body"),
         client_id=frame.get("client_id"),
+        confirmed=frame.get("confirm_warnings") is True,
     )
     await consumer.send_event(
         {
@@ -103,6 +108,7 @@ async def message_edit(consumer: RealtimeConsumer, frame: dict[str, Any]) -> Non
         user=consumer.user,
         message_id=_positive_int(frame, "id"),
         body=frame.get("body"),
+        confirmed=frame.get("confirm_warnings") is True,
     )
     await consumer.send_event({"type": "ack", "ref": frame.get("ref"), "id": message.pk})
 
@@ -262,7 +268,10 @@ async def _may_receive(user_id: int, conversation_id: int, delivery: str | None)
 @layer_handler(events.DELIVER)
 async def deliver(consumer: RealtimeConsumer, message: dict[str, Any]) -> None:
     user = consumer.user
-    if message.get("exclude_user") == user.pk:
+    if message.get("exclude_user") == user.pk or user.pk in (message.get("except_users") or ()):
+        return
+    only = message.get("only_users")
+    if only is not None and user.pk not in only:  # a held or hidden message: sender and moderators
         return
     conversation_id = message["conversation"]
     if not await _may_receive(user.pk, conversation_id, message.get("delivery")):
@@ -272,6 +281,9 @@ async def deliver(consumer: RealtimeConsumer, message: dict[str, Any]) -> None:
     await consumer.send_event(event)
     if event["type"] == "message.new" and event["message"]["sender"]["id"] != user.pk:
         consumer.chat_unread_total = getattr(consumer, "chat_unread_total", 0) + 1
+        await consumer.send_event(_nav_badge(consumer.chat_unread_total))
+    elif event["type"] in ("message.removed", "message.restored"):  # moderation: count again
+        consumer.chat_unread_total = await database_sync_to_async(unread_total)(user)
         await consumer.send_event(_nav_badge(consumer.chat_unread_total))
 
 

@@ -6,6 +6,10 @@ forwarded blindly: each socket's `chat.deliver` handler (messaging/consumers.py)
 messaging.permissions, fresh from the database, that its person is still in the conversation
 before sending, so a removal from a group stops delivery at once, on every server process.
 Per-person events (read state, presence) go to the person's group `user.<id>`.
+
+Moderation: events about a held or hidden message go only to its sender and moderators
+(`only_users` in the delivery); hiding a message tells everyone else's sockets to drop it
+(`message.removed`), restoring or approving it tells every socket to show it (`message.restored`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from moderation.models import ModerationState
+from profiles.models import MODERATORS_GROUP
 from socialco.realtime import send_to_group, send_to_handler, user_group
 
 if TYPE_CHECKING:
@@ -49,13 +56,21 @@ def message_payload(message: Message) -> dict[str, Any]:
         "created_at": _iso(message.created_at),
         "edited_at": _iso(message.edited_at),
         "deleted": deleted,
+        # Others only ever receive visible messages; the sender and moderators see the state.
+        "moderation_state": message.moderation_state,
     }
 
 
 def deliver_to_conversation(
-    conversation_id: int, event: dict[str, Any], *, exclude_user_id: int | None = None
+    conversation_id: int,
+    event: dict[str, Any],
+    *,
+    exclude_user_id: int | None = None,
+    only_user_ids: list[int] | None = None,
+    except_user_ids: list[int] | None = None,
 ) -> None:
-    """Send `event` now to the sockets in the conversation that pass the delivery check."""
+    """Send `event` now to the sockets in the conversation that pass the delivery check
+    (and, when given, whose person is in `only_user_ids` and not in `except_user_ids`)."""
     send_to_handler(
         conversation_group(conversation_id),
         DELIVER,
@@ -64,6 +79,8 @@ def deliver_to_conversation(
             "conversation": conversation_id,
             "event": event,
             "exclude_user": exclude_user_id,
+            "only_users": only_user_ids,
+            "except_users": except_user_ids,
             "delivery": uuid.uuid4().hex,
         },
     )
@@ -73,21 +90,57 @@ def _on_commit_to_conversation(conversation_id: int, event: dict[str, Any]) -> N
     transaction.on_commit(lambda: deliver_to_conversation(conversation_id, event))
 
 
-def message_new_on_commit(message: Message) -> None:
-    _on_commit_to_conversation(
-        message.conversation_id, {"type": "message.new", "message": message_payload(message)}
+def moderation_audience(message: Message) -> list[int]:
+    """Who sees a held or hidden message: its sender and the active moderators (read fresh)."""
+    moderators = get_user_model().objects.filter(is_active=True, groups__name=MODERATORS_GROUP)
+    return sorted({message.sender_id, *moderators.values_list("pk", flat=True)})
+
+
+def _message_event_on_commit(message: Message, event_type: str) -> None:
+    """A message event for everyone who may see the message (held or hidden: sender, moderators)."""
+    event = {"type": event_type, "message": message_payload(message)}
+    if message.moderation_state == ModerationState.VISIBLE:
+        _on_commit_to_conversation(message.conversation_id, event)
+        return
+    transaction.on_commit(
+        lambda: deliver_to_conversation(
+            message.conversation_id, event, only_user_ids=moderation_audience(message)
+        )
     )
+
+
+def message_new_on_commit(message: Message) -> None:
+    _message_event_on_commit(message, "message.new")
 
 
 def message_updated_on_commit(message: Message) -> None:
-    _on_commit_to_conversation(
-        message.conversation_id, {"type": "message.updated", "message": message_payload(message)}
-    )
+    _message_event_on_commit(message, "message.updated")
 
 
 def message_deleted_on_commit(message: Message) -> None:
+    _message_event_on_commit(message, "message.deleted")
+
+
+def message_hidden_on_commit(message: Message) -> None:
+    """The message was hidden or held: every other socket drops it (`message.removed`); the
+    sender's and moderators' sockets get it again with its new state (`message.updated`)."""
+    payload = message_payload(message)
+    removed = {"type": "message.removed", "conversation": message.conversation_id, "message": message.pk}
+
+    def send() -> None:
+        audience = moderation_audience(message)
+        deliver_to_conversation(message.conversation_id, removed, except_user_ids=audience)
+        deliver_to_conversation(
+            message.conversation_id, {"type": "message.updated", "message": payload}, only_user_ids=audience
+        )
+
+    transaction.on_commit(send)
+
+
+def message_restored_on_commit(message: Message) -> None:
+    """The message was restored or approved: every socket shows it again, in its place."""
     _on_commit_to_conversation(
-        message.conversation_id, {"type": "message.deleted", "message": message_payload(message)}
+        message.conversation_id, {"type": "message.restored", "message": message_payload(message)}
     )
 
 

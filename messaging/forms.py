@@ -4,6 +4,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from messaging.policy import GROUP_CHAT_MAX_MEMBERS
+from moderation.forms import ScreenedTextMixin
+from moderation.models import Scope
+
+
+class FirstMessageForm(ScreenedTextMixin, forms.Form):
+    """The first message of a direct chat, sent without JavaScript. Screened with the "chat"
+    rules: a block or an unconfirmed warning keeps the text and shows why ("Send anyway")."""
+
+    screened_fields = {"body": Scope.CHAT}
+
+    body = forms.CharField(label=_("Message"), required=False, strip=False)  # the service checks length
+    client_id = forms.CharField(max_length=64, required=False)
 
 
 class GroupChatForm(forms.Form):

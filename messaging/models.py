@@ -5,6 +5,8 @@
 - A room belongs to one interest group; its members are the group's members, read through
   groups.permissions. Rooms have no Participant rows.
 - A message is unique per (sender, client_id): the client's id makes resends idempotent.
+- A message's `moderation_state` is `visible`, `held` (a screening rule held it) or `hidden`
+  (a moderator hid it); only moderation changes it after creation (docs/moderation.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from messaging.policy import MAX_BODY_CHARS
+from moderation.models import ModerationState
 
 
 def direct_key_for(user_a_id: int, user_b_id: int) -> str:
@@ -136,6 +139,16 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    # Written by screening at creation (held) and by moderation itself (hidden, restored,
+    # approved); the selectors keep held and hidden messages from everyone but their sender
+    # and moderators (messaging.permissions.filter_visible_messages).
+    moderation_state = models.CharField(
+        _("moderation"),
+        max_length=10,
+        choices=ModerationState.choices,
+        default=ModerationState.VISIBLE,
+        db_index=True,
+    )
 
     class Meta:
         verbose_name = _("message")

@@ -6,6 +6,8 @@ search) asks these functions.
   or being removed from the group takes the room away at once).
 - A conversation the person is not in answers exactly like one that does not exist: `check_*`
   raises Http404. Staff and moderators get no access to anyone's chat by their role.
+- A held or hidden message (moderation) is seen only by its sender and by moderators who are
+  in the conversation; for everyone else it answers exactly like a missing one.
 - `filter_*` narrows a queryset, `can_*` answers a bool, `check_*` fetches and raises.
 """
 
@@ -24,6 +26,7 @@ from groups.permissions import can_post_in_group, member_group_ids, membership_o
 from messaging import policy
 from messaging.exceptions import ChatPermissionDenied
 from messaging.models import Conversation, Message, Participant
+from moderation.selectors import can_see_moderated, filter_not_hidden
 from socialco.policy import chat_message_editable
 
 if TYPE_CHECKING:
@@ -56,10 +59,12 @@ def visible_conversation_ids(user: User) -> QuerySet:
 
 
 def filter_visible_messages(user: User, qs: QuerySet[Message] | None = None) -> QuerySet[Message]:
+    """Messages in conversations the person is in, without held or hidden ones (except the
+    person's own; moderators keep them). No query of its own."""
     qs = Message.objects.all() if qs is None else qs
     if not _active(user):
         return qs.none()
-    return qs.filter(conversation_id__in=visible_conversation_ids(user))
+    return filter_not_hidden(user, qs.filter(conversation_id__in=visible_conversation_ids(user)))
 
 
 def can_view_conversation(user: User, conversation: Conversation) -> bool:
@@ -68,6 +73,11 @@ def can_view_conversation(user: User, conversation: Conversation) -> bool:
     if conversation.kind == Conversation.Kind.ROOM:
         return membership_of(user, conversation.group) is not None
     return Participant.objects.filter(conversation=conversation, user_id=user.pk).exists()
+
+
+def can_view_message(user: User, message: Message) -> bool:
+    """In the conversation, and not held or hidden from this person."""
+    return can_view_conversation(user, message.conversation) and can_see_moderated(user, message)
 
 
 def can_receive_conversation_events(user: User, conversation_id: int) -> bool:
@@ -156,6 +166,14 @@ def _visible_message(user: User, message_id: int) -> Message:
         .first()
     )
     if message is None:
+        raise Http404
+    return message
+
+
+def check_view_message_permission(user: User, conversation_id: int, message_id: int) -> Message:
+    """A message of a conversation the person is in that they may see; Http404 otherwise."""
+    message = _visible_message(user, message_id)
+    if message.conversation_id != _as_id(conversation_id):
         raise Http404
     return message
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from groups.models import Membership
 from messaging.models import Conversation, Message, Participant, ReadState
 from messaging.permissions import filter_visible_conversations
+from moderation.selectors import filter_not_hidden
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -38,7 +39,8 @@ PREVIEW_CHARS = 120
 
 
 def _with_unread(qs: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
-    """Annotate `unread_count`: others' messages after the person's read mark, deleted ones aside.
+    """Annotate `unread_count`: others' messages after the person's read mark, deleted ones
+    (and held or hidden ones the person may not see) aside.
 
     A room has no read mark until the person first reads it; until then everything sent
     since they joined the group counts.
@@ -57,7 +59,7 @@ def _with_unread(qs: QuerySet[Conversation], user: User) -> QuerySet[Conversatio
         )
     )
     counted = (
-        Message.objects.filter(conversation=OuterRef("pk"), deleted_at__isnull=True)
+        filter_not_hidden(user, Message.objects.filter(conversation=OuterRef("pk"), deleted_at__isnull=True))
         .exclude(sender_id=user.pk)
         .filter(Q(id__gt=OuterRef("_read_upto")) | Q(created_at__gte=OuterRef("_unread_since")))
         .order_by()
@@ -72,7 +74,11 @@ def conversations_for_list(user: User) -> QuerySet[Conversation]:
     """The person's conversations, most recent activity first, with `unread_count`,
     `last_message_id`, the group (rooms) and participants with their users (direct and group
     chats). Pass the page through `attach_summaries` for titles and last messages."""
-    last_message = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id").values("id")[:1]
+    last_message = (
+        filter_not_hidden(user, Message.objects.filter(conversation=OuterRef("pk")))
+        .order_by("-id")
+        .values("id")[:1]
+    )
     qs = (
         filter_visible_conversations(user)
         .select_related("group")
@@ -158,9 +164,10 @@ def unread_in(user: User, conversation_id: int) -> int:
     return int(next(iter(row), {"unread_count": 0})["unread_count"])
 
 
-def messages_for_history(conversation: Conversation) -> QuerySet[Message]:
-    """Newest first, for cursor pagination. The caller checked the conversation."""
-    return conversation.messages.select_related("sender").order_by("-id")
+def messages_for_history(user: User, conversation: Conversation) -> QuerySet[Message]:
+    """Newest first, for cursor pagination, without what moderation keeps from the person.
+    The caller checked the conversation."""
+    return filter_not_hidden(user, conversation.messages.select_related("sender")).order_by("-id")
 
 
 def messages_missed(
@@ -185,7 +192,7 @@ def messages_missed(
     for cid in visible:
         after |= Q(conversation_id=cid, id__gt=last_seen[cid])
     rows = (
-        Message.objects.filter(after)
+        filter_not_hidden(user, Message.objects.filter(after))
         .select_related("sender")
         .annotate(_rank=Window(RowNumber(), partition_by=[F("conversation_id")], order_by=F("id").asc()))
         .filter(_rank__lte=SYNC_MAX_MESSAGES + 1)

@@ -3,7 +3,9 @@ in a transaction, and sends its socket events only after the commit (messaging/e
 
 Errors: Http404 for a conversation or message the person may not see (exactly like a missing
 one), ChatPermissionDenied for a visible thing they may not change, ChatError for bad input,
-ChatRateLimited when they send too fast. Nothing is stored when any of these is raised.
+ChatRateLimited when they send too fast, and moderation's ContentBlocked / ConfirmationRequired
+(both ScreeningError) when the usage-guideline rules refuse the text or ask the sender to
+confirm it. Nothing is stored when any of these is raised.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from messaging.permissions import (
     check_view_conversation_permission,
 )
 from messaging.selectors import direct_partner_ids, unread_in, unread_total
+from moderation.models import ModerationState, Scope
+from moderation.services import enforce_screening, screening_record
 from socialco.markdown import render_markdown
 from socialco.policy import read_receipts_enabled
 from socialco.ratelimits import RateLimitAction, RateLimitExceeded, check_rate_limit
@@ -273,12 +277,22 @@ def room_member_left(*, group_id: int, user_id: int) -> None:
 
 # Messages ---------------------------------------------------------------------------------
 def message_send(
-    *, sender, conversation_id: int, body: object, client_id: object, enforce_rate_limit: bool = True
+    *,
+    sender,
+    conversation_id: int,
+    body: object,
+    client_id: object,
+    confirmed: bool = False,
+    enforce_rate_limit: bool = True,
 ) -> tuple[Message, bool]:
     """Store a message, then tell the conversation once the transaction commits.
 
     Returns (message, created). A second call with the same `client_id` from the same sender
     returns the original message and stores nothing (`created` is False), whatever its body.
+    The text is screened (moderation scope "chat"): a block rule raises ContentBlocked, an
+    unconfirmed warn rule ConfirmationRequired (send again with `confirmed=True`: stored and
+    flagged for review); a hold rule stores it held, seen only by the sender and moderators
+    until a moderator approves it.
     """
     client_id = clean_client_id(client_id)
     conversation = check_send_message_permission(sender, conversation_id)
@@ -286,6 +300,7 @@ def message_send(
     if existing is not None:
         return existing, False
     text = clean_body(body)
+    screening = enforce_screening(text=text, scope=Scope.CHAT, author=sender, confirmed=bool(confirmed))
     if enforce_rate_limit:
         _check_rate(sender)
     try:
@@ -296,10 +311,14 @@ def message_send(
                 client_id=client_id,
                 body=text,
                 body_html=render_markdown(text, compact=True).strip(),
+                moderation_state=screening.moderation_state,
             )
             message.full_clean(validate_constraints=False)
             message.save()
-            Conversation.objects.filter(pk=conversation.pk).update(activity_at=message.created_at)
+            screening_record(target=message, result=screening)
+            if message.moderation_state == ModerationState.VISIBLE:
+                # A held message moves nothing in the others' lists until it is approved.
+                Conversation.objects.filter(pk=conversation.pk).update(activity_at=message.created_at)
             _advance_read_state(user_id=sender.pk, conversation_id=conversation.pk, up_to=message.pk)
             events.message_new_on_commit(message)
     except IntegrityError:  # the same client_id raced in from another tab or retry
@@ -308,18 +327,32 @@ def message_send(
 
 
 @transaction.atomic
-def message_edit(*, user, message_id: int, body: object) -> Message:
-    """Change one's own message within the edit window; everyone sees it marked edited."""
+def message_edit(*, user, message_id: int, body: object, confirmed: bool = False) -> Message:
+    """Change one's own message within the edit window; everyone sees it marked edited.
+
+    The new text is screened like a new message (ContentBlocked, ConfirmationRequired). A hold
+    rule holds a visible message: it disappears for the others until a moderator approves it.
+    """
     message = check_edit_message_permission(user, message_id)
     text = clean_body(body)
     if text == message.body:
         return message
+    screening = enforce_screening(text=text, scope=Scope.CHAT, author=user, confirmed=bool(confirmed))
+    newly_held = screening.is_held and message.moderation_state == ModerationState.VISIBLE
     message.body = text
     message.body_html = render_markdown(text, compact=True).strip()
     message.edited_at = timezone.now()
+    fields = ["body", "body_html", "edited_at"]
+    if newly_held:
+        message.moderation_state = ModerationState.HELD
+        fields.append("moderation_state")
     message.full_clean(validate_constraints=False)
-    message.save(update_fields=["body", "body_html", "edited_at"])
-    events.message_updated_on_commit(message)
+    message.save(update_fields=fields)
+    screening_record(target=message, result=screening)
+    if newly_held:
+        events.message_hidden_on_commit(message)
+    else:
+        events.message_updated_on_commit(message)
     return message
 
 

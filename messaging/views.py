@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from groups.permissions import check_view_group_permission, membership_of
 from messaging import policy
 from messaging.exceptions import ChatError
-from messaging.forms import GroupChatForm
+from messaging.forms import FirstMessageForm, GroupChatForm
 from messaging.models import Conversation, direct_key_for
 from messaging.permissions import (
     can_add_members,
@@ -36,6 +36,7 @@ from messaging.services import (
     message_send,
     room_for_group,
 )
+from moderation.services import ScreeningError
 from socialco.policy import chat_edit_window, read_receipts_enabled
 
 LIST_LIMIT = 100
@@ -121,8 +122,9 @@ def start_direct(request: HttpRequest, user_id: int) -> HttpResponse:
     if other.pk == request.user.pk:
         return redirect("messaging:index")
     error = ""
-    if request.method == "POST":
-        body = request.POST.get("body", "")
+    form = FirstMessageForm(request.POST or None, author=request.user)
+    if request.method == "POST" and form.is_valid():
+        body = form.cleaned_data["body"]
         try:
             with transaction.atomic():
                 conversation, _created = conversation_get_or_create_direct(
@@ -133,25 +135,29 @@ def start_direct(request: HttpRequest, user_id: int) -> HttpResponse:
                         sender=request.user,
                         conversation_id=conversation.pk,
                         body=body,
-                        client_id=request.POST.get("client_id") or uuid.uuid4().hex,
+                        client_id=form.cleaned_data["client_id"] or uuid.uuid4().hex,
+                        confirmed=form.screening["body"].is_flagged if "body" in form.screening else False,
                     )
         except ChatError as exc:
             error = exc.message
+        except ScreeningError as exc:  # a rule changed since the form checked the text
+            form.add_error("body", exc.as_validation_error())
         else:
             return redirect("messaging:conversation", conversation_id=conversation.pk)
-    else:
+    elif request.method == "GET":
         existing = Conversation.objects.filter(direct_key=direct_key_for(request.user.pk, other.pk)).first()
         if existing is not None:
             return redirect("messaging:conversation", conversation_id=existing.pk)
-        body = ""
+    body = form["body"].value() or ""
     context = _chat_context(
         request,
         draft_partner=other,
         draft_presence=presence_of([other.pk])[other.pk],
         draft_body=body,
         draft_error=error,
+        draft_form=form,
     )
-    return render(request, "messaging/chat.html", context, status=400 if error else 200)
+    return render(request, "messaging/chat.html", context, status=400 if error or form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -100,7 +100,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 await guard(self, frame)
             await handler(self, frame)
         except FrameError as exc:
-            await self.send_event({"type": "error", "code": exc.code, "message": exc.message, "ref": ref})
+            await self.send_event(
+                {**exc.details, "type": "error", "code": exc.code, "message": exc.message, "ref": ref}
+            )
 
     async def send_event(self, event: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(event, separators=(",", ":"), default=str, allow_nan=False))

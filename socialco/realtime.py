@@ -41,10 +41,11 @@ _read_only: set[str] = set()
 class FrameError(Exception):
     """A client frame was refused; the consumer answers with an `error` frame and stays open."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details or {}  # extra fields of the error frame (e.g. chat's `screening`)
 
 
 def frame_handler(frame_type: str, *, read_only: bool = False) -> Callable[[FrameHandler], FrameHandler]:

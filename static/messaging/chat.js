@@ -8,6 +8,11 @@
  * - when the socket opens, the pane asks `sync` for every message after the last one it shows;
  * - every message is drawn once, keyed by its id (a pending one by its client_id).
  * Older messages come from the history API (cursor-paginated) as the pane is scrolled up.
+ *
+ * Moderation: a message the usage-guideline rules refuse comes back as an `error` frame with
+ * `screening`; its text goes back into the composer with the explanations (and "Send anyway"
+ * for a warning). A held or hidden message is shown to its sender (and moderators) with a note;
+ * everyone else's pane drops it on `message.removed` and shows it again on `message.restored`.
  */
 (function () {
   "use strict";
@@ -23,6 +28,9 @@
   const apiBase = root.dataset.api;
   const chatBase = root.dataset.chatUrl;
   const listUrl = root.dataset.listUrl;
+  const reportBase = root.dataset.reportUrl || ""; // ".../messaging.message/0/"
+  const SCREENING_CODES = ["content_blocked", "confirmation_required"];
+  const screeningStash = new Map(); // conversation id -> refused first message (draft pane race)
   const list = root.querySelector("[data-chat-list]");
   const paneHost = root.querySelector("[data-chat-pane]");
   const messageTemplate = document.querySelector("[data-message-template]");
@@ -121,13 +129,15 @@
   function transmit(entry) {
     // While the socket is down nothing is queued: the whole outbox goes out when it opens.
     if (!socket.isOpen()) return;
-    socket.send({
+    const frame = {
       type: "message.send",
       conversation: entry.conversation,
       body: entry.body,
       client_id: entry.client_id,
       ref: entry.client_id,
-    });
+    };
+    if (entry.confirm) frame.confirm_warnings = true;
+    socket.send(frame);
   }
 
   // Conversation list ------------------------------------------------------------------------
@@ -235,7 +245,12 @@
     return messageTemplate.content.firstElementChild.cloneNode(true);
   }
 
+  function reportUrl(messageId) {
+    return reportBase.replace(/0\/$/, String(Number(messageId)) + "/");
+  }
+
   function fill(li, message) {
+    li.id = "message-" + message.id;
     li.dataset.id = String(message.id);
     li.dataset.clientId = message.client_id;
     li.dataset.sender = String(message.sender.id);
@@ -253,6 +268,15 @@
     li.querySelector('[data-action="edit"]').hidden = !canEdit(message);
     li.querySelector('[data-action="delete"]').hidden = message.sender.id !== me || message.deleted;
     li.querySelector('[data-action="retry"]').hidden = true;
+    const state = message.moderation_state || "visible";
+    li.classList.toggle("is-held", state === "held");
+    li.classList.toggle("is-hidden", state === "hidden");
+    const note = li.querySelector("[data-moderation]");
+    note.textContent = state === "held" ? T.tHeld : state === "hidden" ? T.tHidden : "";
+    note.hidden = state === "visible";
+    const report = li.querySelector("[data-report]");
+    report.hidden = !reportBase || message.sender.id === me || message.deleted;
+    report.href = report.hidden ? "#" : reportUrl(message.id);
     pane.data.set(message.id, message);
   }
 
@@ -266,7 +290,7 @@
     formatTime(li.querySelector(".msg-time"), li.dataset.created);
     li.querySelector(".msg-body").textContent = entry.body;
     li.querySelector(".msg-status").textContent = T.tSending;
-    li.querySelectorAll("[data-action]").forEach(function (button) { button.hidden = true; });
+    li.querySelectorAll("[data-action], [data-report]").forEach(function (button) { button.hidden = true; });
     return li;
   }
 
@@ -452,6 +476,89 @@
     error.hidden = !text;
   }
 
+  /* What the rules said about a refused text (an `error` frame with `screening`), built with
+   * textContent only; for a warning, a button that sends the same text again, confirmed. */
+  function screeningBox(frame, confirmLabel, onConfirm) {
+    const box = document.createElement("div");
+    const alert = document.createElement("div");
+    alert.className = "alert " + (frame.code === "content_blocked" ? "alert-error" : "alert-warning");
+    alert.setAttribute("role", "alert");
+    const items = document.createElement("ul");
+    items.className = "screen-list";
+    const matches = (frame.screening && frame.screening.matches) || [];
+    const action = frame.screening ? frame.screening.action : "";
+    matches.filter(function (match) { return match.action === action; }).forEach(function (match) {
+      const item = document.createElement("li");
+      item.textContent = match.explanation + " ";
+      if (match.section) {
+        const link = document.createElement("a");
+        link.href = match.section_url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.textContent = match.section_title || match.section;
+        item.appendChild(link);
+      }
+      items.appendChild(item);
+    });
+    if (!items.children.length) {
+      const item = document.createElement("li");
+      item.textContent = frame.message;
+      items.appendChild(item);
+    }
+    alert.appendChild(items);
+    box.appendChild(alert);
+    if (frame.code === "confirmation_required" && onConfirm) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-sm";
+      button.textContent = confirmLabel;
+      button.addEventListener("click", onConfirm);
+      const note = document.createElement("span");
+      note.className = "muted small";
+      note.textContent = T.tFlagNote;
+      box.append(button, note);
+    }
+    return box;
+  }
+
+  function clearScreening(form) {
+    const slot = form && form.querySelector("[data-composer-screening]");
+    if (!slot) return;
+    slot.replaceChildren();
+    slot.hidden = true;
+    const live = form.querySelector(".chat-composer-screen");
+    if (live) live.hidden = false;
+  }
+
+  /* A message the rules refused: its text back in the composer, the explanations under it. */
+  function showRefused(entry, frame) {
+    const form = pane && pane.id === entry.conversation && pane.el.querySelector("[data-composer]");
+    if (!form) {
+      screeningStash.set(entry.conversation, { entry: entry, frame: frame });
+      return;
+    }
+    const input = form.querySelector("[data-composer-input]");
+    if (!input.value.trim()) {
+      input.value = entry.body;
+      fitRows(input);
+    }
+    const slot = form.querySelector("[data-composer-screening]");
+    slot.replaceChildren(
+      screeningBox(frame, T.tSendAnyway, function () {
+        clearScreening(form);
+        if (input.value === entry.body) {
+          input.value = "";
+          fitRows(input);
+        }
+        sendInPane(entry.body, function () {}, null, true);
+      })
+    );
+    slot.hidden = false;
+    const live = form.querySelector(".chat-composer-screen"); // the same explanations, once is enough
+    if (live) live.hidden = true;
+    input.focus();
+  }
+
   function bindComposer(form, onSend) {
     if (!form) return;
     const input = form.querySelector("[data-composer-input]");
@@ -466,6 +573,7 @@
     input.addEventListener("input", function () {
       fitRows(input);
       composerError(form, "");
+      clearScreening(form);
       const now = Date.now();
       if (pane && input.value.trim() && now - lastTyping > TYPING_EVERY_MS && socket.isOpen()) {
         lastTyping = now;
@@ -480,18 +588,23 @@
         composerError(form, T.tTooLong);
         return;
       }
+      // The server-rendered "Send anyway" of a refused first message (no-JavaScript path).
+      const confirm = Boolean(event.submitter && event.submitter.name === "moderation_confirmed");
       onSend(body, function () {
         input.value = "";
         fitRows(input);
         composerError(form, "");
+        clearScreening(form);
+        input.dispatchEvent(new Event("input")); // the live check forgets the sent text
       }, function (text) {
         composerError(form, text);
-      });
+      }, confirm);
     });
   }
 
-  function sendInPane(body, done) {
+  function sendInPane(body, done, fail, confirm) {
     const entry = { client_id: newClientId(), conversation: pane.id, body: body, at: Date.now() };
+    if (confirm === true) entry.confirm = true;
     outbox.push(entry);
     saveOutbox();
     pane.list.appendChild(pendingBubble(entry));
@@ -502,10 +615,11 @@
 
   function bindDraft(draft) {
     const form = draft.querySelector("[data-draft-form]");
-    bindComposer(form, function (body, done, fail) {
+    bindComposer(form, function (body, done, fail, confirm) {
       api("POST", apiBase, { kind: "direct", user: Number(draft.dataset.user) })
         .then(function (conversation) {
           const entry = { client_id: newClientId(), conversation: conversation.id, body: body, at: Date.now() };
+          if (confirm) entry.confirm = true;
           outbox.push(entry);
           saveOutbox();
           done();
@@ -562,6 +676,15 @@
       if (!input.value.trim()) return;
       socket.send({ type: "message.edit", id: message.id, body: input.value, ref: "edit:" + message.id });
     });
+    pane.editing.set(message.id, function () {
+      socket.send({
+        type: "message.edit",
+        id: message.id,
+        body: input.value,
+        confirm_warnings: true,
+        ref: "edit:" + message.id,
+      });
+    });
   }
 
   function onMessageAction(event) {
@@ -606,6 +729,7 @@
       partnerRead: el.dataset.partnerRead !== undefined ? Number(el.dataset.partnerRead) : null,
       byId: new Map(),
       data: new Map(),
+      editing: new Map(), // message id -> resend the open edit confirmed ("Save anyway")
       typers: new Map(),
       lastId: 0,
       readSent: 0,
@@ -623,11 +747,20 @@
     pane.olderButton.addEventListener("click", loadOlder);
     pane.list.addEventListener("click", onMessageAction);
     loadLatest();
+    const refused = screeningStash.get(pane.id);
+    if (refused) {
+      screeningStash.delete(pane.id);
+      const li = findPending(refused.entry.client_id);
+      if (li) li.remove();
+      showRefused(refused.entry, refused.frame);
+    }
   }
 
   function showPane(html) {
     paneHost.innerHTML = html;
     if (window.htmx) window.htmx.process(paneHost);
+    // New content, as htmx announces it: the live guideline check attaches to the composer.
+    paneHost.dispatchEvent(new CustomEvent("htmx:load", { bubbles: true }));
     root.classList.add("has-pane");
     setupPane();
   }
@@ -715,6 +848,29 @@
   socket.on("message.updated", onChanged);
   socket.on("message.deleted", onChanged);
 
+  // Moderation hid a message (or held an edited one): it is gone for this person.
+  socket.on("message.removed", function (frame) {
+    if (pane && frame.conversation === pane.id && pane.byId.has(frame.message)) {
+      pane.byId.get(frame.message).remove();
+      pane.byId.delete(frame.message);
+      pane.data.delete(frame.message);
+      regroup();
+      updateSeen();
+    }
+    refreshList(); // the preview and unread count without it
+  });
+
+  // Moderation restored or approved a message: shown in its place.
+  socket.on("message.restored", function (frame) {
+    const message = frame.message;
+    if (pane && pane.loaded && message.conversation === pane.id) {
+      const stick = atBottom();
+      place(message);
+      afterChange(stick);
+    }
+    refreshList();
+  });
+
   socket.on("synced", function (frame) {
     if (!pane) return;
     const entry = frame.conversations[String(pane.id)];
@@ -777,6 +933,13 @@
   socket.on("error", function (frame) {
     if (typeof frame.ref !== "string") return;
     const entry = outbox.find(function (item) { return item.client_id === frame.ref; });
+    if (entry && SCREENING_CODES.indexOf(frame.code) !== -1) {
+      outboxRemove(entry.client_id); // nothing stored: the text goes back to the composer
+      const pending = pane && findPending(entry.client_id);
+      if (pending) pending.remove();
+      showRefused(entry, frame);
+      return;
+    }
     if (entry) {
       const li = pane && findPending(entry.client_id);
       if (frame.code === "rate_limited") {
@@ -795,7 +958,15 @@
     }
     const match = /^(edit|delete):(\d+)$/.exec(frame.ref);
     if (match && pane && pane.byId.has(Number(match[2]))) {
-      pane.byId.get(Number(match[2])).querySelector(".msg-status").textContent = frame.message;
+      const li = pane.byId.get(Number(match[2]));
+      const status = li.querySelector(".msg-status");
+      const resend = pane.editing.get(Number(match[2]));
+      if (match[1] === "edit" && SCREENING_CODES.indexOf(frame.code) !== -1 && li.querySelector(".msg-edit")) {
+        status.replaceChildren(screeningBox(frame, T.tSaveAnyway, resend)); // the edit form keeps the text
+        status.scrollIntoView({ block: "nearest" });
+      } else {
+        status.textContent = frame.message;
+      }
     }
   });
 

@@ -57,7 +57,7 @@ def test_conversations_list_query_count_stays_flat(api, django_assert_max_num_qu
 
         chat_message(ana, room_for_group(group=group), "room")
     client = api(ana)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # + whether the viewer is a moderator (held/hidden messages)
         response = client.get(API + "?page_size=100")
     assert len(response.json()["results"]) == 23
 
@@ -106,7 +106,7 @@ def test_messages_history_is_cursor_paginated_newest_first(api, django_assert_ma
     chat = direct_chat(ana, ben)
     sent = [chat_message(ana if n % 2 else ben, chat, f"m{n}") for n in range(120)]
     client = api(ben)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # + whether the viewer is a moderator (held/hidden messages)
         page = client.get(f"{API}{chat.pk}/messages/").json()
     assert [m["id"] for m in page["results"]] == [m.pk for m in reversed(sent[-50:])]
     older = client.get(page["next"]).json()
