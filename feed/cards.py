@@ -58,6 +58,18 @@ def _state(post: Post) -> tuple:
     )
 
 
+def post_state_key(post: Post) -> str:
+    """`<post id>:<digest>` of every column of the post, its author's name and status, and its
+    group's slug and name (for caches of what a post shows to everyone, e.g. the API's)."""
+    author, group = post.author, post.group
+    state = (
+        _columns(post),
+        (author.display_name, author.is_active),
+        (group.slug, group.name) if group is not None else None,
+    )
+    return f"{post.pk}:{hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()}"
+
+
 def _shape(post: Post) -> tuple:
     return (
         post.can_edit,

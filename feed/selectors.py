@@ -176,7 +176,7 @@ def clamp_page_size(value, default: int = DEFAULT_PAGE_SIZE) -> int:
 
 
 # Loading posts for display -----------------------------------------------------------------
-def _for_viewer(user, qs: QuerySet[Post]) -> QuerySet[Post]:
+def _for_viewer(user, qs: QuerySet[Post], *, preview_comments: bool = True) -> QuerySet[Post]:
     """Everything one post card needs, in a fixed number of queries for any number of posts:
     author and group joined, the viewer's reaction and acknowledgement as subqueries, and the
     latest comments prefetched (images and praised people are loaded with the content
@@ -187,15 +187,14 @@ def _for_viewer(user, qs: QuerySet[Post]) -> QuerySet[Post]:
         .annotate(my_reaction=_my_reaction(user, "comment"))
         .order_by("-created_at", "-id")
     )
-    return (
-        qs.select_related("author", "group")
-        .annotate(
-            my_reaction=_my_reaction(user, "post"),
-            acknowledged=Exists(Acknowledgement.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
-        )
-        .prefetch_related(
-            Prefetch("comments", queryset=preview[:PREVIEW_COMMENTS], to_attr="preview_comments_desc")
-        )
+    qs = qs.select_related("author", "group").annotate(
+        my_reaction=_my_reaction(user, "post"),
+        acknowledged=Exists(Acknowledgement.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
+    )
+    if not preview_comments:
+        return qs
+    return qs.prefetch_related(
+        Prefetch("comments", queryset=preview[:PREVIEW_COMMENTS], to_attr="preview_comments_desc")
     )
 
 
@@ -217,10 +216,16 @@ class FeedPage:
 
 
 def feed_page(
-    user, spec: FeedSpec, *, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+    user,
+    spec: FeedSpec,
+    *,
+    cursor: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    preview_comments: bool = True,
 ) -> FeedPage:
     """One page of a feed. On the first page of Home and Company, pinned announcements come
-    separately (on top) and are left out of the stream while they are pinned.
+    separately (on top) and are left out of the stream while they are pinned. Each post has
+    `preview_comments_desc` unless `preview_comments` is False (the API shows none).
 
     Raises BadCursor for a cursor we did not make.
     """
@@ -235,10 +240,14 @@ def feed_page(
         if not cursor:
             pinned = list(
                 _for_viewer(
-                    user, filter_visible_posts(user).filter(is_announcement=True, pinned_until__gt=now)
+                    user,
+                    filter_visible_posts(user).filter(is_announcement=True, pinned_until__gt=now),
+                    preview_comments=preview_comments,
                 ).order_by("-created_at", "-id")[:10]
             )
-    rows = list(_for_viewer(user, after_cursor(stream, cursor))[: page_size + 1])
+    rows = list(
+        _for_viewer(user, after_cursor(stream, cursor), preview_comments=preview_comments)[: page_size + 1]
+    )
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     return FeedPage(posts=rows[:page_size], pinned=pinned, next_cursor=next_cursor)
 
