@@ -148,6 +148,8 @@ class DatasetSize:
     viewer_groups: int = 20
     popular_followers: int = 1_000
     quiet_followers: int = 10
+    questions: int = 40  # company-wide, older than every post (the feeds stay as they were)
+    answers_on_one_question: int = 30
     seed: int = 12
 
 
@@ -162,6 +164,7 @@ class BenchPeople:
     chats: dict[str, int]
     post: int
     group_slugs: list[str]
+    question: int = 0  # the question with `answers_on_one_question` answers
 
 
 def _bulk(model, rows: list, batch: int = BATCH) -> list:
@@ -178,6 +181,7 @@ def build(size: DatasetSize, *, stdout=sys.stdout) -> BenchPeople:
     from django.utils import timezone
 
     from feed.models import Comment, Post, Reaction, ReactionKind, TagFollow
+    from feed.questions.models import Answer, Question
     from feed.services import render_rich_text
     from groups.models import Group, Membership
     from messaging.models import Conversation, Message, Participant
@@ -354,6 +358,41 @@ def build(size: DatasetSize, *, stdout=sys.stdout) -> BenchPeople:
                 say(f"{start + len(chunk)} posts")
         say(f"{len(posts)} posts with comments, reactions and tags")
 
+        # Questions (one with many answers) for the questions list and a question page.
+        question_html = render_rich_text("What did you try? Which **version**?", compact=False).html
+        answer_html = render_rich_text("Try the *staging* settings first.", compact=False).html
+        question_posts = Post.objects.bulk_create(
+            [
+                Post(
+                    author_id=rng.choice(ids),
+                    kind=Post.Kind.QUESTION,
+                    title=f"How do we set up project {q}?",
+                    body="What did you try? Which **version**?",
+                    body_html=question_html,
+                    created_at=now - timedelta(days=400, minutes=q),
+                )
+                for q in range(size.questions)
+            ]
+        )
+        _bulk(Question, [Question(post_id=post.pk) for post in question_posts])
+        answers = []
+        for q, post in enumerate(question_posts):
+            for a in range(size.answers_on_one_question if q == 0 else q % 4):
+                answers.append(
+                    Answer(
+                        question_id=post.pk,
+                        author_id=rng.choice(ids),
+                        body="Try the *staging* settings first.",
+                        body_html=answer_html,
+                        created_at=post.created_at + timedelta(minutes=a + 1),
+                    )
+                )
+        _bulk(Answer, answers)
+        for post in question_posts:
+            count = sum(1 for answer in answers if answer.question_id == post.pk)
+            Question.objects.filter(post_id=post.pk).update(answer_count=count)
+        say(f"{len(question_posts)} questions, {len(answers)} answers")
+
         # Group chats of 10, 100 and 500 people (the viewer in each), with a history.
         chats = {}
         chat_members = ids[: max(CHAT_SIZES)]
@@ -387,6 +426,7 @@ def build(size: DatasetSize, *, stdout=sys.stdout) -> BenchPeople:
         chats=chats,
         post=posts[0].pk if posts else 0,
         group_slugs=[g.slug for g in groups[: size.viewer_groups]],
+        question=question_posts[0].pk if question_posts else 0,
     )
 
 

@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 
-# Pages counted; "n/a" ones are not in this branch.
+# Pages counted; "n/a" ones are not in this branch (or not in the dataset: rebuild it).
 NOT_MERGED = "n/a: questions not merged"
 
 
@@ -20,8 +20,8 @@ def pages(people: dict) -> dict[str, str | None]:
     return {
         "feed": "/",
         "post": f"/feed/posts/{people['post']}/",
-        "questions_list": None,
-        "question_30_answers": None,
+        "questions_list": "/questions/",
+        "question_30_answers": f"/questions/{people['question']}/" if people.get("question") else None,
         "directory": "/people/?q=silva",
         "chat_history": f"/chat/{chat}/",
     }

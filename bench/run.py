@@ -109,10 +109,14 @@ def django_json(module: str, args: list[str], env: dict[str, str]) -> dict:
 
 
 def dataset_fingerprint(posts: int) -> str:
-    source = (ROOT / "bench" / "dataset.py").read_bytes()
+    """The generator's source, the size and the names of every migration: a database built
+    before a merge renumbered migrations cannot be migrated forward, so it is rebuilt."""
     import hashlib
 
-    return hashlib.sha1(source + str(posts).encode()).hexdigest()[:16]
+    source = (ROOT / "bench" / "dataset.py").read_bytes()
+    migrations = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/migrations/0*.py"))
+    migrations += sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/*/migrations/0*.py"))
+    return hashlib.sha1(source + str(posts).encode() + "\n".join(migrations).encode()).hexdigest()[:16]
 
 
 def ensure_datasets() -> dict[str, dict]:

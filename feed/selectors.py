@@ -100,9 +100,17 @@ def followed_tag_ids(user) -> QuerySet:
     return TagFollow.objects.filter(user_id=user.pk).values("tag_id")
 
 
-def home_filter(user) -> Q:
-    """Home ("Following"): people I follow, my groups, tags I follow, announcements, and my own."""
-    tagged = Post.tags.through.objects.filter(tag_id__in=followed_tag_ids(user)).values("post_id")
+def followed_tag_post_ids(user) -> QuerySet:
+    """Ids of every post carrying a tag the user follows, as a subquery (unbounded)."""
+    return Post.tags.through.objects.filter(tag_id__in=followed_tag_ids(user)).values("post_id")
+
+
+def home_filter(user, tagged: QuerySet | None = None) -> Q:
+    """Home ("Following"): people I follow, my groups, tags I follow, announcements, and my own.
+
+    `tagged` replaces the "tags I follow" branch with a narrower id subquery (feed_page passes
+    the newest page of such posts, see _home_stream); by default every tagged post."""
+    tagged = followed_tag_post_ids(user) if tagged is None else tagged
     return (
         Q(author_id=user.pk)
         | Q(author_id__in=followed_author_ids(user))
@@ -168,7 +176,7 @@ def clamp_page_size(value, default: int = DEFAULT_PAGE_SIZE) -> int:
 
 
 # Loading posts for display -----------------------------------------------------------------
-def _for_viewer(user, qs: QuerySet[Post]) -> QuerySet[Post]:
+def _for_viewer(user, qs: QuerySet[Post], *, preview_comments: bool = True) -> QuerySet[Post]:
     """Everything one post card needs, in a fixed number of queries for any number of posts:
     author and group joined, the viewer's reaction and acknowledgement as subqueries, and the
     latest comments prefetched (images and praised people are loaded with the content
@@ -179,15 +187,14 @@ def _for_viewer(user, qs: QuerySet[Post]) -> QuerySet[Post]:
         .annotate(my_reaction=_my_reaction(user, "comment"))
         .order_by("-created_at", "-id")
     )
-    return (
-        qs.select_related("author", "group")
-        .annotate(
-            my_reaction=_my_reaction(user, "post"),
-            acknowledged=Exists(Acknowledgement.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
-        )
-        .prefetch_related(
-            Prefetch("comments", queryset=preview[:PREVIEW_COMMENTS], to_attr="preview_comments_desc")
-        )
+    qs = qs.select_related("author", "group").annotate(
+        my_reaction=_my_reaction(user, "post"),
+        acknowledged=Exists(Acknowledgement.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
+    )
+    if not preview_comments:
+        return qs
+    return qs.prefetch_related(
+        Prefetch("comments", queryset=preview[:PREVIEW_COMMENTS], to_attr="preview_comments_desc")
     )
 
 
@@ -209,27 +216,59 @@ class FeedPage:
 
 
 def feed_page(
-    user, spec: FeedSpec, *, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+    user,
+    spec: FeedSpec,
+    *,
+    cursor: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    preview_comments: bool = True,
 ) -> FeedPage:
     """One page of a feed. On the first page of Home and Company, pinned announcements come
-    separately (on top) and are left out of the stream while they are pinned.
+    separately (on top) and are left out of the stream while they are pinned. Each post has
+    `preview_comments_desc` unless `preview_comments` is False (the API shows none).
 
     Raises BadCursor for a cursor we did not make.
     """
     now = timezone.now()
-    stream = feed_posts(user, spec)
+    if spec.kind == FeedSpec.HOME:
+        stream = _home_stream(user, now=now, cursor=cursor, limit=page_size + 1)
+    else:
+        stream = feed_posts(user, spec)
     pinned: list[Post] = []
     if spec.shows_pinned:
         stream = stream.exclude(pinned_until__gt=now)
         if not cursor:
             pinned = list(
                 _for_viewer(
-                    user, filter_visible_posts(user).filter(is_announcement=True, pinned_until__gt=now)
+                    user,
+                    filter_visible_posts(user).filter(is_announcement=True, pinned_until__gt=now),
+                    preview_comments=preview_comments,
                 ).order_by("-created_at", "-id")[:10]
             )
-    rows = list(_for_viewer(user, after_cursor(stream, cursor))[: page_size + 1])
+    rows = list(
+        _for_viewer(user, after_cursor(stream, cursor), preview_comments=preview_comments)[: page_size + 1]
+    )
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     return FeedPage(posts=rows[:page_size], pinned=pinned, next_cursor=next_cursor)
+
+
+def _home_stream(user, *, now: datetime, cursor: str | None, limit: int) -> QuerySet[Post]:
+    """The Home stream for one page, with its "tags I follow" branch bounded.
+
+    Hashing every post id that carries a followed tag grows with the company (17,000 ids of
+    100,000 posts, most of a page's database time). Only the newest `limit` visible, unpinned
+    tagged posts after the cursor can be on this page, so the branch is narrowed to those:
+    a post outside them is older than `limit` other tagged posts that the page would list
+    first. Same rows, in the same order, as feed_posts(user, FeedSpec(HOME)).
+    """
+    newest_tagged = (
+        after_cursor(filter_visible_posts(user).exclude(pinned_until__gt=now), cursor)
+        .filter(id__in=followed_tag_post_ids(user))
+        .order_by("-created_at", "-id")
+        .values("id")[:limit]
+    )
+    qs = filter_visible_posts(user).filter(home_filter(user, tagged=newest_tagged))
+    return qs.order_by("-created_at", "-id")
 
 
 def post_for_detail(user, post_id: int) -> Post:

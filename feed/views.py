@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feed import selectors, services
+from feed.cards import attach_card_html
 from feed.display import decorate_comments, decorate_posts, reaction_items
 from feed.forms import CommentForm, PostEditForm, PostForm
 from feed.fragments import attach_content_html
@@ -58,7 +59,7 @@ def _render_feed(request: HttpRequest, spec: FeedSpec, template: str, context: d
     writable_ids = {group.pk for group in groups}
     shown = page.pinned + page.posts
     decorate_posts(user, shown, writable_group_ids=writable_ids)
-    attach_content_html(shown, variant="card")
+    attach_card_html(request, shown, pinned_ids={post.pk for post in page.pinned})
     context.update(
         {
             "page": page,

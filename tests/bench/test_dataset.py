@@ -26,7 +26,8 @@ TINY = DatasetSize(
 def test_dataset_build_makes_the_people_and_rows_the_benchmark_measures():
     people = build(TINY, stdout=io.StringIO())
 
-    assert Post.objects.count() == 30
+    assert Post.objects.exclude(kind=Post.Kind.QUESTION).count() == 30
+    assert Post.objects.get(pk=people.question).question.answers.count() == TINY.answers_on_one_question
     assert Comment.objects.count() == 30 * TINY.comments_per_post
     assert Reaction.objects.count() == 30 * TINY.reactions_per_post
     assert Follow.objects.filter(follower_id=people.viewer).count() == 5

@@ -237,3 +237,25 @@ def test_post_list_query_count_is_flat(api, member, django_assert_max_num_querie
         with django_assert_max_num_queries(10):
             response = api.get(f"/api/v1/posts/?feed=company&page_size={size}")
         assert len(response.json()["results"]) == size
+
+
+def test_post_list_cached_per_post_state_keeps_each_callers_reaction_and_every_change(api, user, member):
+    post = post_create(author=member, body="first words")
+    reaction_set(user=user, post=post, kind="celebrate")
+
+    def first(caller):
+        _as(api, caller)
+        return api.get("/api/v1/posts/?feed=company").json()["results"][0]
+
+    assert first(user)["my_reaction"] == "celebrate"
+    assert first(member)["my_reaction"] is None
+    from feed.services import post_edit
+
+    post_edit(post=Post.objects.get(pk=post.pk), editor=member, body="second words #fresh")
+    reaction_set(user=member, post=Post.objects.get(pk=post.pk), kind="like")
+    again = first(member)
+    assert again["body"] == "second words #fresh"
+    assert again["tags"] == ["fresh"]
+    assert again["my_reaction"] == "like"
+    assert again["reaction_counts"] == {"celebrate": 1, "like": 1}
+    assert first(user)["my_reaction"] == "celebrate"

@@ -60,3 +60,29 @@ def test_articles_and_praise_for_profiles_respect_visibility(member, outsider, g
     )
     assert [p.body for p in praise_received(outsider, praised)] == ["thanks"]
     assert len(praise_received(member, praised)) == 2
+
+
+def test_home_pages_with_a_bounded_tag_branch_list_the_same_posts_as_the_full_filter(user):
+    from feed.models import Tag, TagFollow
+    from feed.selectors import feed_posts
+
+    author, followed = UserFactory(), UserFactory()
+    from profiles.services import follow_create
+
+    follow_create(follower=user, followed=followed)
+    for n in range(14):
+        post_create(author=author, body=f"tagged {n} #bounded")
+        post_create(author=author, body=f"untagged {n}")
+        if n % 3 == 0:
+            post_create(author=followed, body=f"followed {n}")
+    TagFollow.objects.create(user=user, tag=Tag.objects.get(key="bounded"))
+    expected = [p.pk for p in feed_posts(user, FeedSpec(FeedSpec.HOME))]
+    seen, cursor = [], None
+    while True:
+        page = feed_page(user, FeedSpec(FeedSpec.HOME), cursor=cursor, page_size=5)
+        seen += [p.pk for p in page.posts]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+    assert len(expected) == 14 + 5

@@ -517,3 +517,51 @@ def test_group_page_slot_loads_the_group_feed_fragment(client, member, groups):
     assert 'data-feed="group"' in fragment.text  # the live bar, subscribed by the group's slug
     assert f'<option value="{groups["private"].pk}" selected>' in fragment.text  # composer
     assert 'name="next" value="/groups/private-group/"' in fragment.text
+
+
+# Cached post cards (feed/cards.py) ------------------------------------------------------------
+def test_feed_cards_are_cached_per_viewer_shape_and_follow_every_change(client, user, member):
+    post = post_create(author=member, body="first words")
+    comment = Comment.objects.get(pk=CommentFactory(post=post, author=member, body="a comment").pk)
+    reaction_set(user=user, post=post, kind="celebrate")
+
+    client.force_login(user)
+    mine = client.get("/feed/company/").text
+    client.force_login(member)
+    theirs = client.get("/feed/company/").text
+    # The viewer's own reaction and rights are theirs only, though the card is cached.
+    assert re.search(r'class="reaction is-mine[^"]*"[^>]*data-kind="celebrate"', mine)
+    assert "is-mine" not in theirs
+    assert f"/feed/posts/{post.pk}/edit/" in theirs
+    assert f"/feed/posts/{post.pk}/edit/" not in mine
+    assert f"/feed/comments/{comment.pk}/edit/" in theirs
+    assert f"/feed/comments/{comment.pk}/edit/" not in mine
+    # Times and CSRF tokens are filled per request; no slot is left in the page.
+    assert "\x00" not in mine
+    assert "\x00" not in theirs
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">[^<]+</time>', mine)
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', theirs)
+
+    # An edit, a comment and a reaction each show at once.
+    post_edit(post=post, editor=member, body="second words")
+    CommentFactory(post=Post.objects.get(pk=post.pk), author=user, body="another comment")
+    reaction_set(user=member, post=Post.objects.get(pk=post.pk), kind="like")
+    again = client.get("/feed/company/").text
+    assert "second words" in again
+    assert "first words" not in again
+    assert "another comment" in again
+    assert re.search(r'class="reaction is-mine[^"]*"[^>]*data-kind="like"', again)
+
+
+def test_feed_card_time_follows_the_viewer_time_zone(client, user):
+    post = post_create(author=user, body="when")
+    Post.objects.filter(pk=post.pk).update(created_at=timezone.now() - timedelta(days=3))
+    client.force_login(user)
+    user.time_zone = "Asia/Tokyo"
+    user.save(update_fields=["time_zone"])
+    tokyo = re.search(r'<time datetime="([^"]+)"', client.get("/feed/company/").text).group(1)
+    user.time_zone = "America/New_York"
+    user.save(update_fields=["time_zone"])
+    new_york = re.search(r'<time datetime="([^"]+)"', client.get("/feed/company/").text).group(1)
+    assert tokyo.endswith("+09:00")
+    assert new_york.endswith(("-05:00", "-04:00"))
