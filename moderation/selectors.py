@@ -256,6 +256,28 @@ def can_see_moderated(viewer: User, obj: Model) -> bool:
     return author is not None and viewer is not None and getattr(author, "pk", None) == viewer.pk
 
 
+def decision_urls_for(objects: list[Model]) -> dict[int, str]:
+    """pk -> the page of the latest hide decision, for the held or hidden ones among `objects`
+    (all of one model), so a content app can badge them for their author and moderators with a
+    link to why. No query when every object is visible; one otherwise. The page itself is
+    gated (`check_view_decision_permission`: the affected person and moderators)."""
+    pending = [o.pk for o in objects if getattr(o, "moderation_state", ModerationState.VISIBLE) != "visible"]
+    if not pending:
+        return {}
+    content_type = ContentType.objects.get_for_model(type(objects[0]))
+    rows = (
+        Decision.objects.filter(
+            item__content_type=content_type, item__object_id__in=pending, action=Decision.Action.HIDE
+        )
+        .order_by("item__object_id", "-created_at")
+        .values_list("item__object_id", "pk")
+    )
+    urls: dict[int, str] = {}
+    for object_id, decision_id in rows:
+        urls.setdefault(object_id, reverse("moderation:decision", kwargs={"pk": decision_id}))
+    return urls
+
+
 # --- The queue ------------------------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ class QuestionSerializer(serializers.Serializer):
     is_answered = serializers.BooleanField(source="question.is_answered")
     accepted_answer = serializers.IntegerField(source="question.accepted_answer_id", allow_null=True)
     created_at = serializers.DateTimeField()
+    moderation_state = serializers.CharField()
 
     def get_tags(self, post) -> list[str]:
         return [tag.key for tag in post.tags.all()]
@@ -92,6 +93,7 @@ class QuestionCreateSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     group = serializers.SlugField(required=False, allow_null=True, default=None)
     idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
+    confirm_warnings = serializers.BooleanField(required=False, default=False)
 
 
 class AnswerCreateSerializer(serializers.Serializer):
@@ -168,6 +170,7 @@ class QuestionListCreateApi(APIView):
             tags=values.get("tags") or [],
             group=group,
             idempotency_key=values["idempotency_key"],
+            confirmed=values["confirm_warnings"],
         )
         post = selectors.question_for_detail(request.user, post.pk)
         return Response(QuestionDetailSerializer(post).data, status=status.HTTP_201_CREATED)
