@@ -38,6 +38,7 @@ from feed.permissions import (
 )
 from feed.selectors import BadCursor
 from groups.permissions import filter_visible_groups
+from moderation.api import ScreeningRefused
 from moderation.services import ScreeningError
 from socialco.ratelimits import RateLimitExceeded
 
@@ -185,7 +186,7 @@ def _call(func, **kwargs):
     try:
         return func(**kwargs)
     except ScreeningError as exc:
-        raise ValidationError(exc.as_api_error()) from None
+        raise ScreeningRefused(exc) from None
     except DjangoValidationError as exc:
         raise ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

@@ -22,6 +22,7 @@ from feed.questions.permissions import (
     check_view_answer_permission,
 )
 from groups.permissions import filter_visible_groups
+from moderation.api import ScreeningRefused
 from moderation.services import ScreeningError
 from socialco.pagination import CursorPagination
 from socialco.ratelimits import RateLimitExceeded
@@ -106,7 +107,7 @@ def _call(func, **kwargs):
     try:
         return func(**kwargs)
     except ScreeningError as exc:
-        raise ValidationError(exc.as_api_error()) from None
+        raise ScreeningRefused(exc) from None
     except DjangoValidationError as exc:
         raise ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
