@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -230,6 +240,22 @@ def filter_not_hidden(viewer: User, qs: QuerySet) -> QuerySet:
     else:
         visible = ~Q(pk__in=hidden_object_ids(qs.model))
     return qs.filter(visible | own) if own else qs.filter(visible)
+
+
+def hidden_from_viewer(viewer: User, model: type[Model]) -> ExpressionWrapper:
+    """A boolean expression for `.annotate(...)`: True on rows of `model` that are held or hidden
+    and that the viewer may not read (neither their author nor a moderator). For pages that show
+    such a row but must leave its moderated text out (a group's description, a profile's text)."""
+    if _is_moderator(viewer):
+        return ExpressionWrapper(Value(False), output_field=BooleanField())
+    entry = reportable_for(model)
+    if entry.has_state_field():
+        held_or_hidden = ~Q(moderation_state=ModerationState.VISIBLE)
+    else:
+        held_or_hidden = Q(pk__in=hidden_object_ids(model))
+    if viewer is not None and viewer.is_authenticated:
+        held_or_hidden &= ~Q(**{entry.author_lookup(): viewer.pk})
+    return ExpressionWrapper(held_or_hidden, output_field=BooleanField())
 
 
 def moderation_state_of(obj: Model) -> str:
