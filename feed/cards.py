@@ -80,8 +80,16 @@ def _shape(post: Post) -> tuple:
         bool(getattr(post, "acknowledged", False)),
         getattr(post, "my_reaction", None),
         post.in_pinned_section,
+        post.can_report,
+        getattr(post, "moderation_url", ""),
         tuple(
-            (comment.can_edit, comment.can_delete, getattr(comment, "my_reaction", None))
+            (
+                comment.can_edit,
+                comment.can_delete,
+                getattr(comment, "my_reaction", None),
+                comment.can_report,
+                getattr(comment, "moderation_url", ""),
+            )
             for comment in post.preview_comments
         ),
     )

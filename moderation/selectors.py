@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -209,8 +220,10 @@ def _is_moderator(user: User) -> bool:
 
 def hidden_object_ids(model: type[Model]) -> QuerySet:
     """Subquery of the ids of `model` rows that are held or hidden (no query of its own)."""
+    opts = model._meta.concrete_model._meta
     return ModerationItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
+        content_type__app_label=opts.app_label,
+        content_type__model=opts.model_name,
         state__in=[ModerationState.HELD, ModerationState.HIDDEN],
     ).values("object_id")
 
@@ -232,13 +245,42 @@ def filter_not_hidden(viewer: User, qs: QuerySet) -> QuerySet:
     return qs.filter(visible | own) if own else qs.filter(visible)
 
 
+def hidden_from_viewer(viewer: User, model: type[Model]) -> ExpressionWrapper:
+    """A boolean expression for `.annotate(...)`: True on rows of `model` that are held or hidden
+    and that the viewer may not read (neither their author nor a moderator). For pages that show
+    such a row but must leave its moderated text out (a group's description, a profile's text).
+    Adds no query: whether the viewer is a moderator is asked in the same SQL unless known."""
+    from profiles.models import MODERATORS_GROUP
+    from profiles.models import User as UserModel
+
+    known = viewer is not None and "is_moderator" in getattr(viewer, "__dict__", {})
+    if known and _is_moderator(viewer):
+        return ExpressionWrapper(Value(False), output_field=BooleanField())
+    entry = reportable_for(model)
+    if entry.has_state_field():
+        held_or_hidden = ~Q(moderation_state=ModerationState.VISIBLE)
+    else:
+        held_or_hidden = Q(pk__in=hidden_object_ids(model))
+    if viewer is not None and viewer.is_authenticated:
+        held_or_hidden &= ~Q(**{entry.author_lookup(): viewer.pk})
+        if not known:
+            is_moderator = UserModel.groups.through.objects.filter(
+                user_id=viewer.pk, group__name=MODERATORS_GROUP, user__is_active=True
+            )
+            held_or_hidden &= ~Exists(is_moderator)
+    return ExpressionWrapper(held_or_hidden, output_field=BooleanField())
+
+
 def moderation_state_of(obj: Model) -> str:
     """The content's state: its `moderation_state` column if it has one, else moderation's row."""
     state = getattr(obj, "moderation_state", None)
     if state:
         return state
+    opts = type(obj)._meta.concrete_model._meta
     row = (
-        ModerationItem.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+        ModerationItem.objects.filter(
+            content_type__app_label=opts.app_label, content_type__model=opts.model_name, object_id=obj.pk
+        )
         .values_list("state", flat=True)
         .first()
     )
@@ -254,6 +296,28 @@ def can_see_moderated(viewer: User, obj: Model) -> bool:
         return True
     author = reportable_for(obj).author_of(obj)
     return author is not None and viewer is not None and getattr(author, "pk", None) == viewer.pk
+
+
+def decision_urls_for(objects: list[Model]) -> dict[int, str]:
+    """pk -> the page of the latest hide decision, for the held or hidden ones among `objects`
+    (all of one model), so a content app can badge them for their author and moderators with a
+    link to why. No query when every object is visible; one otherwise. The page itself is
+    gated (`check_view_decision_permission`: the affected person and moderators)."""
+    pending = [o.pk for o in objects if getattr(o, "moderation_state", ModerationState.VISIBLE) != "visible"]
+    if not pending:
+        return {}
+    content_type = ContentType.objects.get_for_model(type(objects[0]))
+    rows = (
+        Decision.objects.filter(
+            item__content_type=content_type, item__object_id__in=pending, action=Decision.Action.HIDE
+        )
+        .order_by("item__object_id", "-created_at")
+        .values_list("item__object_id", "pk")
+    )
+    urls: dict[int, str] = {}
+    for object_id, decision_id in rows:
+        urls.setdefault(object_id, reverse("moderation:decision", kwargs={"pk": decision_id}))
+    return urls
 
 
 # --- The queue ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from feed.models import Comment, Post, Reaction, TagFollow
@@ -565,3 +566,20 @@ def test_feed_card_time_follows_the_viewer_time_zone(client, user):
     new_york = re.search(r'<time datetime="([^"]+)"', client.get("/feed/company/").text).group(1)
     assert tokyo.endswith("+09:00")
     assert new_york.endswith(("-05:00", "-04:00"))
+
+
+def test_feed_card_report_links_are_offered_to_everyone_but_the_author(client, user, member):
+    post = post_create(author=member, body="reportable words")
+    comment = CommentFactory(post=post, author=user, body="a reply")
+    post_url = reverse("moderation:report", kwargs={"type_key": "feed.post", "pk": post.pk})
+    comment_url = reverse("moderation:report", kwargs={"type_key": "feed.comment", "pk": comment.pk})
+
+    client.force_login(user)  # renders and caches the card first
+    mine = client.get("/feed/company/").text
+    client.force_login(member)
+    theirs = client.get("/feed/company/").text
+    # The cached card carries each viewer's own "Report" links, never the first viewer's.
+    assert post_url in mine
+    assert comment_url not in mine
+    assert post_url not in theirs
+    assert comment_url in theirs
