@@ -38,6 +38,8 @@ from feed.permissions import (
 )
 from feed.selectors import BadCursor
 from groups.permissions import filter_visible_groups
+from moderation.api import ScreeningRefused
+from moderation.services import ScreeningError
 from socialco.ratelimits import RateLimitExceeded
 
 User = get_user_model()
@@ -92,6 +94,8 @@ class PostSerializer(serializers.Serializer):
     comment_count = serializers.IntegerField()
     reaction_counts = serializers.DictField(child=serializers.IntegerField())
     my_reaction = serializers.CharField(allow_null=True, default=None)
+    # "visible"; "held" or "hidden" only ever reach the author and moderators.
+    moderation_state = serializers.CharField()
 
     def get_url(self, post) -> str:
         return reverse("feed:post_detail", args=[post.pk])
@@ -111,6 +115,7 @@ class CommentSerializer(serializers.Serializer):
     edited_at = serializers.DateTimeField(allow_null=True)
     reaction_counts = serializers.DictField(child=serializers.IntegerField())
     my_reaction = serializers.CharField(allow_null=True, default=None)
+    moderation_state = serializers.CharField()
 
 
 class PostVersionSerializer(serializers.Serializer):
@@ -148,20 +153,26 @@ class PostCreateSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
     images = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     cover = serializers.FileField(required=False, allow_null=True, default=None)
+    confirm_warnings = serializers.BooleanField(
+        required=False, default=False, help_text='"Post anyway" after a 400 with code confirmation_required.'
+    )
 
 
 class PostEditSerializer(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
     title = serializers.CharField(required=False, allow_blank=True)
+    confirm_warnings = serializers.BooleanField(required=False, default=False)
 
 
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
     parent = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    confirm_warnings = serializers.BooleanField(required=False, default=False)
 
 
 class CommentEditSerializer(serializers.Serializer):
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    confirm_warnings = serializers.BooleanField(required=False, default=False)
 
 
 class ReactionInputSerializer(serializers.Serializer):
@@ -170,9 +181,12 @@ class ReactionInputSerializer(serializers.Serializer):
 
 # Helpers -------------------------------------------------------------------------------------
 def _call(func, **kwargs):
-    """Run a service; turn its errors into API answers (400 with field errors, 403, 429)."""
+    """Run a service; turn its errors into API answers (400 with field errors or with the
+    screening body {"detail", "code", "screening"}, 403, 429)."""
     try:
         return func(**kwargs)
+    except ScreeningError as exc:
+        raise ScreeningRefused(exc) from None
     except DjangoValidationError as exc:
         raise ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -266,6 +280,7 @@ class PostListCreateApi(APIView):
         praised = list(User.objects.filter(pk__in=praised_ids, is_active=True))
         if len(praised) != len(set(praised_ids)):
             raise ValidationError({"praised": ["Some of these people do not exist."]})
+        values["confirmed"] = values.pop("confirm_warnings")
         key = values.get("idempotency_key")
         replay = key is not None and Post.objects.filter(author=request.user, idempotency_key=key).exists()
         post = _call(services.post_create, author=request.user, group=group, praised=praised, **values)
@@ -291,6 +306,7 @@ class PostDetailApi(APIView):
             editor=request.user,
             body=serializer.validated_data["body"],
             title=serializer.validated_data.get("title"),
+            confirmed=serializer.validated_data["confirm_warnings"],
         )
         return Response(_post_data([_post_for_output(request, pk)])[0])
 
@@ -348,6 +364,7 @@ class CommentListCreateApi(APIView):
             author=request.user,
             body=serializer.validated_data["body"],
             parent=parent,
+            confirmed=serializer.validated_data["confirm_warnings"],
         )
         return Response(_comment_data(request, comment.pk), status=status.HTTP_201_CREATED)
 
@@ -369,6 +386,7 @@ class CommentDetailApi(APIView):
             comment=comment,
             editor=request.user,
             body=serializer.validated_data["body"],
+            confirmed=serializer.validated_data["confirm_warnings"],
         )
         return Response(_comment_data(request, pk))
 

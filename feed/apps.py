@@ -13,6 +13,10 @@ class FeedConfig(AppConfig):
 
         register_targets()
 
+        from feed.reportables import register as register_reportables
+
+        register_reportables()
+
         from feed.questions.registry import register as register_questions
 
         register_questions()

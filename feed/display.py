@@ -15,6 +15,7 @@ from feed.permissions import (
     can_react,
     can_view_acknowledgements,
 )
+from moderation.selectors import decision_urls_for
 
 
 def reaction_items(counts: dict[str, int], mine: str | None) -> list[dict]:
@@ -44,6 +45,24 @@ def decorate_comments(user, comments: Iterable[Comment], *, post: Post, can_reac
         replies = getattr(comment, "visible_replies", None)
         if replies:
             decorate_comments(user, replies, post=post, can_react_here=can_react_here)
+
+
+def attach_moderation_links(posts: Iterable[Post], comments: Iterable[Comment] = ()) -> None:
+    """Set `moderation_url` (the decision page) on held and hidden posts and comments, which only
+    their author and moderators are ever shown. No query when all are visible; else one per model."""
+    for items in (list(posts), list(comments)):
+        urls = decision_urls_for(items) if items else {}
+        for item in items:
+            item.moderation_url = urls.get(item.pk, "")
+
+
+def all_comments(comments: Iterable[Comment]) -> list[Comment]:
+    """Comments and their loaded replies, flat."""
+    flat: list[Comment] = []
+    for comment in comments:
+        flat.append(comment)
+        flat.extend(getattr(comment, "visible_replies", None) or [])
+    return flat
 
 
 def decorate_posts(user, posts: Iterable[Post], *, writable_group_ids: set[int]) -> None:

@@ -21,6 +21,23 @@ from feed.models import (
     PraiseBadge,
 )
 from feed.services import resolve_handles
+from moderation.forms import ScreenedTextMixin
+from moderation.models import Scope
+from moderation.services import ConfirmationRequired, ScreeningError
+
+
+def confirmed_by_author(form: forms.Form) -> bool:
+    """The author pressed "Post anyway" (moderation/includes/screening.html) on this submission."""
+    return str(form.data.get("moderation_confirmed", "")).lower() in ("1", "true", "on")
+
+
+def screening_to_form(form: ScreenedTextMixin, field: str, exc: ScreeningError) -> None:
+    """Show what the service's screening said on `field`, keeping the text (and offering
+    "Post anyway" for a warning), exactly as the form's own screening would."""
+    form.screening[field] = exc.result
+    if isinstance(exc, ConfirmationRequired):
+        form.needs_confirmation = True
+    form.add_error(field, exc.messages)
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -42,8 +59,11 @@ class MultipleImageField(forms.FileField):
 _HANDLE_SPLIT = re.compile(r"[\s,;]+")
 
 
-class PostForm(forms.Form):
-    """The composer for posts, praise and articles. Fields not used by a kind are removed."""
+class PostForm(ScreenedTextMixin, forms.Form):
+    """The composer for posts, praise and articles. Fields not used by a kind are removed.
+    Pass `author=request.user`: the title and the text are screened as "posts"."""
+
+    screened_fields = {"title": Scope.POSTS, "body": Scope.POSTS}
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, required=False)
@@ -51,7 +71,12 @@ class PostForm(forms.Form):
         label=_("What do you want to share?"),
         # Lengths are checked by the service with a clear message; the browser gets a hint.
         widget=forms.Textarea(
-            attrs={"rows": 4, "data-mention-autocomplete": "", "data-max-length": POST_BODY_MAX}
+            attrs={
+                "rows": 4,
+                "data-mention-autocomplete": "",
+                "data-max-length": POST_BODY_MAX,
+                "data-screen-scope": Scope.POSTS.value,
+            }
         ),
         required=False,
         strip=False,
@@ -164,7 +189,9 @@ class PostForm(forms.Form):
         return kwargs
 
 
-class PostEditForm(forms.Form):
+class PostEditForm(ScreenedTextMixin, forms.Form):
+    """Editing a post's text; screened like the composer (a question's with "answers")."""
+
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, required=False)
     body = forms.CharField(
         label=_("Text"),
@@ -176,17 +203,29 @@ class PostEditForm(forms.Form):
     def __init__(self, *args, post: Post, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        scope = Scope.ANSWERS if post.is_question else Scope.POSTS
+        self.screened_fields = {"title": scope, "body": scope}
+        self.fields["body"].widget.attrs["data-screen-scope"] = scope.value
         if not post.is_article:
             self.fields.pop("title")
         else:
             self.fields["body"].widget.attrs["rows"] = 18
 
 
-class CommentForm(forms.Form):
+class CommentForm(ScreenedTextMixin, forms.Form):
+    """A comment or a reply (and editing one); screened as "comments"."""
+
+    screened_fields = {"body": Scope.COMMENTS}
+
     body = forms.CharField(
         label=_("Comment"),
         widget=forms.Textarea(
-            attrs={"rows": 2, "data-mention-autocomplete": "", "data-max-length": COMMENT_BODY_MAX}
+            attrs={
+                "rows": 2,
+                "data-mention-autocomplete": "",
+                "data-max-length": COMMENT_BODY_MAX,
+                "data-screen-scope": Scope.COMMENTS.value,
+            }
         ),
         required=False,
         strip=False,

@@ -18,6 +18,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from moderation.models import ModerationState
+
 POST_BODY_MAX = 10_000
 ARTICLE_BODY_MAX = 50_000
 COMMENT_BODY_MAX = 5_000
@@ -141,8 +143,15 @@ class Post(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
-    # Set by moderation; a hidden post is invisible like a deleted one.
-    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
+    # Written only by moderation (and by the services with the value screening gives at
+    # creation): held and hidden posts are seen by their author and moderators only.
+    moderation_state = models.CharField(
+        _("moderation"),
+        max_length=10,
+        choices=ModerationState.choices,
+        default=ModerationState.VISIBLE,
+        db_index=True,
+    )
 
     # Kept by the services so a feed page needs no COUNT per post.
     comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
@@ -280,6 +289,14 @@ class Comment(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    # Written only by moderation (and by the services with the value screening gives at creation).
+    moderation_state = models.CharField(
+        _("moderation"),
+        max_length=10,
+        choices=ModerationState.choices,
+        default=ModerationState.VISIBLE,
+        db_index=True,
+    )
     reaction_counts = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:

@@ -5,7 +5,10 @@ asks these functions. Built on groups/permissions.py:
 - a group post is visible exactly when the group's content is (open groups, and the
   viewer's own private and secret groups);
 - a company-wide post is visible to every active user;
-- a deleted or hidden post is visible to nobody, through any door.
+- a deleted post is visible to nobody, through any door;
+- a post or comment that moderation holds or hides (`moderation_state`) is visible only to
+  its author and to HR moderators (moderation.selectors.filter_not_hidden /
+  can_see_moderated), and never beyond what the group rule above allows.
 A post the viewer may not see answers exactly like a missing one: `check_*` raises Http404.
 """
 
@@ -20,6 +23,8 @@ from django.http import Http404
 from feed.models import Comment, Post
 from groups.models import Group
 from groups.permissions import can_post_in_group, can_view_group_content, content_visible_group_ids
+from moderation.models import ModerationState
+from moderation.selectors import can_see_moderated, filter_not_hidden
 from socialco import policy
 
 if TYPE_CHECKING:
@@ -32,21 +37,25 @@ def _active(user) -> bool:
 
 # Posts --------------------------------------------------------------------------------------
 def filter_visible_posts(user: User, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
-    """Posts the user may see: live (not deleted or hidden), company-wide or in a group whose
-    content the user may see. Adds no query of its own (the group rule is a subquery)."""
+    """Posts the user may see: not deleted, company-wide or in a group whose content the user
+    may see, and not held or hidden by moderation (except the user's own; moderators keep them).
+    Adds no query of its own beyond the viewer's moderator flag (the group rule is a subquery)."""
     qs = Post.objects.all() if qs is None else qs
     if not _active(user):
         return qs.none()
-    return qs.filter(deleted_at__isnull=True, hidden_at__isnull=True).filter(
+    qs = qs.filter(deleted_at__isnull=True).filter(
         Q(group__isnull=True) | Q(group_id__in=content_visible_group_ids(user))
     )
+    return filter_not_hidden(user, qs)
 
 
 def can_view_post(user: User, post: Post) -> bool:
-    """The rule of filter_visible_posts for one loaded post (no query for company posts)."""
-    if not _active(user) or post.deleted_at is not None or post.hidden_at is not None:
+    """The rule of filter_visible_posts for one loaded post (no query for a visible company post)."""
+    if not _active(user) or post.deleted_at is not None:
         return False
-    return post.group_id is None or can_view_group_content(user, post.group)
+    if post.group_id is not None and not can_view_group_content(user, post.group):
+        return False
+    return can_see_moderated(user, post)
 
 
 def check_view_post_permission(user: User, post_id: int, qs: QuerySet[Post] | None = None) -> Post:
@@ -120,23 +129,35 @@ def can_acknowledge(user: User, post: Post) -> bool:
 
 # Comments -----------------------------------------------------------------------------------
 def filter_visible_comments(user: User, qs: QuerySet[Comment] | None = None) -> QuerySet[Comment]:
-    """Live comments (and replies whose parent is live) on posts the user may see."""
+    """Live comments (and replies whose parent is live) on posts the user may see, without held
+    or hidden ones (except the user's own; moderators keep them). A reply under a held or
+    hidden comment goes with it for whoever may not see that comment."""
     qs = Comment.objects.all() if qs is None else qs
     if not _active(user):
         return qs.none()
-    return qs.filter(
+    qs = qs.filter(
         deleted_at__isnull=True,
         post__in=filter_visible_posts(user).values("id"),
     ).exclude(parent__deleted_at__isnull=False)
+    qs = filter_not_hidden(user, qs)
+    if not getattr(user, "is_moderator", False):
+        qs = qs.filter(
+            Q(parent__isnull=True)
+            | Q(parent__moderation_state=ModerationState.VISIBLE)
+            | Q(parent__author_id=user.pk)
+        )
+    return qs
 
 
 def can_view_comment(user: User, comment: Comment) -> bool:
     """The rule of filter_visible_comments for one loaded comment."""
     if comment.deleted_at is not None:
         return False
-    if comment.parent_id is not None and comment.parent.deleted_at is not None:
-        return False
-    return can_view_post(user, comment.post)
+    if comment.parent_id is not None:
+        parent = comment.parent
+        if parent.deleted_at is not None or not can_see_moderated(user, parent):
+            return False
+    return can_see_moderated(user, comment) and can_view_post(user, comment.post)
 
 
 def check_view_comment_permission(user: User, comment_id: int) -> Comment:

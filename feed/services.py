@@ -8,6 +8,12 @@ Bad input raises ValidationError with a message per field (the doors show them n
 kept text); a forbidden action raises PermissionDenied (or Http404 where the thing must
 look absent); too many posts or comments raise socialco.ratelimits.RateLimitExceeded
 (limits from the site policy).
+
+Every text written or edited is screened by moderation's rules (scope "posts", "comments";
+question texts "answers"): ContentBlocked / ConfirmationRequired (both ScreeningError) are
+raised before anything is written, `confirmed=True` is the author's "post anyway"; held
+content is stored with `moderation_state="held"` (seen by its author and moderators only,
+no live event) and goes to the review queue, as does confirmed-warned content.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ from feed.permissions import (
     check_post_in_audience_permission,
 )
 from groups.models import Group
+from moderation.models import ModerationState, Scope
+from moderation.services import ScreenResult, enforce_screening, screening_record
 from socialco.markdown import render_markdown, sanitise_html
 from socialco.ratelimits import RateLimitAction, check_rate_limit
 from socialco.uploads import ProcessedImage, process_image
@@ -167,6 +175,32 @@ def _store_images(post: Post, processed: list[dict[str, ProcessedImage]], *, rol
         )
 
 
+# Screening -----------------------------------------------------------------------------------
+def screened_text(*, title: str, body: str) -> str:
+    """What moderation's rules read for a post: its title (articles, questions) and its body."""
+    return f"{title}\n\n{body}" if title else body
+
+
+def post_scope(kind: str) -> str:
+    """The rules' scope for a post of `kind`: questions are screened with answers."""
+    return Scope.ANSWERS if kind == Post.Kind.QUESTION else Scope.POSTS
+
+
+def apply_edit_screening(obj: Post | Comment, result: ScreenResult) -> bool:
+    """After an edit of `obj` was screened: a hold rule holds visible content again (written
+    here, the one state a content app may write), held or flagged edits go to the queue.
+    Content a moderator hid stays hidden whatever the new text (its author may appeal).
+    Returns True when the edit made visible content held."""
+    if obj.moderation_state == ModerationState.HIDDEN:
+        return False
+    newly_held = result.is_held and obj.moderation_state == ModerationState.VISIBLE
+    if newly_held:
+        type(obj).objects.filter(pk=obj.pk).update(moderation_state=ModerationState.HELD)
+        obj.moderation_state = ModerationState.HELD
+    screening_record(target=obj, result=result)
+    return newly_held
+
+
 # Posts ---------------------------------------------------------------------------------------
 @transaction.atomic
 def post_create(
@@ -184,14 +218,17 @@ def post_create(
     pinned_until: datetime | None = None,
     must_read: bool = False,
     idempotency_key: uuid.UUID | None = None,
+    confirmed: bool = False,
 ) -> Post:
     """Create a post, an article or a praise, with up to four images.
 
     If the author already created a post with `idempotency_key`, that post is returned and
     nothing is written (a form submitted twice creates one post). Raises PermissionDenied if
     the author may not post in `group` or announce; ValidationError for bad input (nothing is
-    saved); RateLimitExceeded. After the commit: the live "new post" event and notifications for
-    mentioned and praised people, and must-read announcements.
+    saved); ContentBlocked / ConfirmationRequired (screening, `confirmed` = "post anyway");
+    RateLimitExceeded. After the commit: the live "new post" event and notifications for
+    mentioned and praised people, and must-read announcements (none of them for a held post:
+    nobody else may see it).
     """
     if idempotency_key is not None:
         existing = Post.objects.filter(author=author, idempotency_key=idempotency_key).first()
@@ -248,6 +285,9 @@ def post_create(
     )
     if errors:
         raise ValidationError(errors)
+    screening = enforce_screening(
+        text=screened_text(title=title, body=body), scope=Scope.POSTS, author=author, confirmed=confirmed
+    )
     check_rate_limit(author, RateLimitAction.POST)
 
     rich = render_rich_text(body, compact=False)
@@ -264,6 +304,7 @@ def post_create(
         pinned_until=pinned_until,
         must_read=must_read,
         idempotency_key=idempotency_key,
+        moderation_state=screening.moderation_state,
     )
     post.full_clean(exclude=["author", "group"])
     try:
@@ -281,6 +322,9 @@ def post_create(
         post.praised.set(praised)
     _store_images(post, processed, role=PostImage.Role.ATTACHMENT)
     _store_images(post, processed_cover, role=PostImage.Role.COVER)
+    screening_record(target=post, result=screening)
+    if post.moderation_state != ModerationState.VISIBLE:
+        return post
 
     events.post_created(post)
     notifications.mentioned_in_post(post, list(dict.fromkeys([*rich.mentioned, *praised])))
@@ -290,11 +334,13 @@ def post_create(
 
 
 @transaction.atomic
-def post_edit(*, post: Post, editor, body: str, title: str | None = None) -> Post:
+def post_edit(*, post: Post, editor, body: str, title: str | None = None, confirmed: bool = False) -> Post:
     """Change a post's text (and an article's title), keeping the previous version.
 
-    Raises PermissionDenied unless the editor may edit it; ValidationError for bad input.
-    People newly mentioned by the edit are notified (once, after the commit).
+    Raises PermissionDenied unless the editor may edit it; ValidationError for bad input;
+    ContentBlocked / ConfirmationRequired (the new text is screened; a hold rule holds the
+    post again and drops it live for everyone else). People newly mentioned by the edit are
+    notified (once, after the commit).
     """
     post = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
     if not can_edit_post(editor, post):
@@ -312,6 +358,12 @@ def post_edit(*, post: Post, editor, body: str, title: str | None = None) -> Pos
         raise ValidationError(errors)
     if body == post.body and new_title == post.title:
         return post
+    screening = enforce_screening(
+        text=screened_text(title=new_title, body=body),
+        scope=post_scope(post.kind),
+        author=editor,
+        confirmed=confirmed,
+    )
 
     rich = render_rich_text(body, compact=False)
     PostRevision.objects.create(
@@ -336,6 +388,8 @@ def post_edit(*, post: Post, editor, body: str, title: str | None = None) -> Pos
     else:
         post.tags.set(rich.tags)
     post.mentioned.set(rich.mentioned)
+    if apply_edit_screening(post, screening):
+        events.post_removed(post)
     notifications.mentioned_in_post(post, [user for user in rich.mentioned if user.pk not in already])
     return post
 
@@ -357,21 +411,32 @@ def post_delete(*, post: Post, actor) -> None:
 
 # Comments ------------------------------------------------------------------------------------
 def _visible_comment_count(post: Post) -> int:
+    """Comments everyone who sees the post sees: live, not held or hidden, nor under such a one."""
     return (
-        Comment.objects.filter(post=post, deleted_at__isnull=True)
+        Comment.objects.filter(post=post, deleted_at__isnull=True, moderation_state=ModerationState.VISIBLE)
         .exclude(parent__deleted_at__isnull=False)
+        .exclude(parent__moderation_state__in=[ModerationState.HELD, ModerationState.HIDDEN])
         .count()
     )
 
 
+def comment_recount(post_id: int) -> None:
+    """Store the post's visible comment count again (after moderation held, hid or restored one)."""
+    post = Post.objects.get(pk=post_id)
+    Post.objects.filter(pk=post_id).update(comment_count=_visible_comment_count(post))
+
+
 @transaction.atomic
-def comment_create(*, post: Post, author, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, post: Post, author, body: str, parent: Comment | None = None, confirmed: bool = False
+) -> Comment:
     """Comment on a post the author may see (the door has checked), or reply to a comment.
 
     A reply to a reply attaches to the top-level comment: one level of replies. Raises
-    PermissionDenied if the author may not comment; ValidationError for bad input.
+    PermissionDenied if the author may not comment; ValidationError for bad input;
+    ContentBlocked / ConfirmationRequired (screening, scope "comments").
     After the commit: the live event, and notifications for the post's author, the replied-to
-    comment's author and mentioned people.
+    comment's author and mentioned people (none of them for a held comment).
     """
     if not can_comment_on_post(author, post):
         raise PermissionDenied("You cannot comment on this post.")
@@ -384,12 +449,23 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
     _check_body(errors, body, limit=COMMENT_BODY_MAX)
     if errors:
         raise ValidationError(errors)
+    screening = enforce_screening(text=body, scope=Scope.COMMENTS, author=author, confirmed=confirmed)
     check_rate_limit(author, RateLimitAction.COMMENT)
     rich = render_rich_text(body, compact=True)
-    comment = Comment(post=post, parent=parent, author=author, body=body, body_html=rich.html)
+    comment = Comment(
+        post=post,
+        parent=parent,
+        author=author,
+        body=body,
+        body_html=rich.html,
+        moderation_state=screening.moderation_state,
+    )
     comment.full_clean(exclude=["post", "parent", "author"])
     comment.save()
     comment.mentioned.set(rich.mentioned)
+    screening_record(target=comment, result=screening)
+    if comment.moderation_state != ModerationState.VISIBLE:
+        return comment
     Post.objects.filter(pk=post.pk).update(comment_count=_visible_comment_count(post))
     post.refresh_from_db(fields=["comment_count"])
 
@@ -399,8 +475,9 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
 
 
 @transaction.atomic
-def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
-    """Change a comment's text, keeping the previous version. PermissionDenied / ValidationError."""
+def comment_edit(*, comment: Comment, editor, body: str, confirmed: bool = False) -> Comment:
+    """Change a comment's text, keeping the previous version. PermissionDenied / ValidationError;
+    ContentBlocked / ConfirmationRequired (a hold rule holds the comment again)."""
     comment = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=comment.pk)
     if not can_edit_comment(editor, comment):
         raise PermissionDenied("You cannot edit this comment.")
@@ -410,6 +487,7 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
         raise ValidationError(errors)
     if body == comment.body:
         return comment
+    screening = enforce_screening(text=body, scope=Scope.COMMENTS, author=editor, confirmed=confirmed)
     rich = render_rich_text(body, compact=True)
     CommentRevision.objects.create(
         comment=comment,
@@ -423,6 +501,11 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
     comment.mentioned.set(rich.mentioned)
+    if apply_edit_screening(comment, screening):
+        comment_recount(comment.post_id)
+        comment.post.refresh_from_db(fields=["comment_count"])
+        events.comment_removed(comment)
+        return comment
     events.comment_changed(comment)
     notifications.mentioned_in_comment_edit(
         comment, [user for user in rich.mentioned if user.pk not in already]

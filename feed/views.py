@@ -17,8 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feed import selectors, services
-from feed.display import decorate_comments, decorate_posts, reaction_items
-from feed.forms import CommentForm, PostEditForm, PostForm
+from feed.display import (
+    all_comments,
+    attach_moderation_links,
+    decorate_comments,
+    decorate_posts,
+    reaction_items,
+)
+from feed.forms import CommentForm, PostEditForm, PostForm, confirmed_by_author, screening_to_form
 from feed.fragments import attach_content_html
 from feed.models import Comment, Post, PostImage
 from feed.parsing import mention_handle, tag_key
@@ -33,9 +39,11 @@ from feed.permissions import (
     can_view_acknowledgements,
     check_view_comment_permission,
     check_view_post_permission,
+    filter_visible_comments,
 )
 from feed.selectors import BadCursor, FeedSpec
 from groups.permissions import can_post_in_group, can_view_group_content, check_view_group_permission
+from moderation.services import ScreeningError
 from profiles.permissions import can_follow
 from profiles.selectors import is_following
 from socialco.protected_files import serve_protected_file
@@ -58,6 +66,7 @@ def _render_feed(request: HttpRequest, spec: FeedSpec, template: str, context: d
     writable_ids = {group.pk for group in groups}
     shown = page.pinned + page.posts
     decorate_posts(user, shown, writable_group_ids=writable_ids)
+    attach_moderation_links(shown, [c for post in shown for c in post.preview_comments])
     attach_content_html(shown, variant="card")
     context.update(
         {
@@ -258,18 +267,35 @@ def compose(request: HttpRequest, kind: str) -> HttpResponse:
         return render(
             request, "feed/compose.html", {"form": form, "kind": kind, "next": _safe_next(request, "")}
         )
-    form = PostForm(request.POST, request.FILES, kind=kind, groups=groups, can_announce=can_announce)
+    form = PostForm(
+        request.POST, request.FILES, kind=kind, groups=groups, can_announce=can_announce, author=user
+    )
     if form.is_valid():
         try:
-            post = services.post_create(author=user, **form.service_kwargs())
+            post = services.post_create(
+                author=user, confirmed=confirmed_by_author(form), **form.service_kwargs()
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
+        except ScreeningError as exc:
+            screening_to_form(form, "body", exc)
         except PermissionDenied:
             form.add_error("group" if form.cleaned_data.get("group") else None, _("You cannot post there."))
         except RateLimitExceeded as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Your article is published.") if post.is_article else _("Posted."))
+            if post.moderation_state != "visible":
+                messages.warning(
+                    request,
+                    _(
+                        "Your post is held for review: only you and the moderators see it "
+                        "until it is approved."
+                    ),
+                )
+            else:
+                messages.success(
+                    request, _("Your article is published.") if post.is_article else _("Posted.")
+                )
             default = reverse("feed:post_detail", args=[post.pk]) if post.is_article else reverse("feed:home")
             return redirect(_safe_next(request, default))
     return render(
@@ -288,6 +314,7 @@ def _post_context(request: HttpRequest, post: Post, *, comment_form: CommentForm
     attach_content_html([post], variant="full")
     comments = selectors.comments_for_post(user, post)
     decorate_comments(user, comments, post=post, can_react_here=post.can_react)
+    attach_moderation_links([post], all_comments(comments))
     return {"post": post, "comments": comments, "comment_form": comment_form or CommentForm()}
 
 
@@ -303,7 +330,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_edit_post(request.user, post):
         raise PermissionDenied
     if request.method == "POST":
-        form = PostEditForm(request.POST, post=post)
+        form = PostEditForm(request.POST, post=post, author=request.user)
         if form.is_valid():
             try:
                 services.post_edit(
@@ -311,9 +338,12 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     editor=request.user,
                     body=form.cleaned_data["body"],
                     title=form.cleaned_data.get("title"),
+                    confirmed=confirmed_by_author(form),
                 )
             except ValidationError as exc:
                 _errors_to_form(form, exc)
+            except ScreeningError as exc:
+                screening_to_form(form, "body", exc)
             else:
                 messages.success(request, _("Saved. Earlier versions are kept in the history."))
                 return redirect("feed:post_detail", pk=post.pk)
@@ -425,19 +455,26 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     post = check_view_post_permission(request.user, pk, Post.objects.select_related("group", "author"))
     if not can_comment_on_post(request.user, post):
         raise PermissionDenied
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, author=request.user)
     parent = None
     error = None
+    parent_id = form.data.get("parent")
+    if parent_id and str(parent_id).isdigit():
+        candidates = Comment.objects.filter(pk=int(parent_id), post=post)
+        parent = filter_visible_comments(request.user, candidates).first()
     if form.is_valid():
-        parent_id = form.cleaned_data.get("parent")
-        if parent_id:
-            parent = Comment.objects.filter(pk=parent_id, post=post, deleted_at__isnull=True).first()
         try:
             comment = services.comment_create(
-                post=post, author=request.user, body=form.cleaned_data["body"], parent=parent
+                post=post,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                confirmed=confirmed_by_author(form),
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
+        except ScreeningError as exc:
+            screening_to_form(form, "body", exc)
         except RateLimitExceeded as exc:
             error = exc.message
         else:
@@ -478,12 +515,19 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     comment = check_view_comment_permission(request.user, pk)
     if not can_edit_comment(request.user, comment):
         raise PermissionDenied
-    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    form = CommentForm(request.POST or None, initial={"body": comment.body}, author=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+            services.comment_edit(
+                comment=comment,
+                editor=request.user,
+                body=form.cleaned_data["body"],
+                confirmed=confirmed_by_author(form),
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
+        except ScreeningError as exc:
+            screening_to_form(form, "body", exc)
         else:
             return redirect(reverse("feed:post_detail", args=[comment.post_id]) + f"#comment-{comment.pk}")
     status = 400 if request.method == "POST" else 200

@@ -42,8 +42,8 @@ class GroupOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
-    description = serializers.CharField(help_text="Markdown source.")
-    description_html = serializers.CharField(help_text="Sanitised HTML.")
+    description = serializers.SerializerMethodField(help_text="Markdown source.")
+    description_html = serializers.SerializerMethodField(help_text="Sanitised HTML.")
     visibility = serializers.CharField()
     is_archived = serializers.BooleanField()
     member_count = serializers.IntegerField()
@@ -55,6 +55,13 @@ class GroupOutputSerializer(serializers.Serializer):
 
     def get_url(self, group: Group) -> str:
         return self.context["request"].build_absolute_uri(reverse("groups:detail", args=[group.slug]))
+
+    # Empty while moderation holds or hides the description (selectors annotate description_hidden).
+    def get_description(self, group: Group) -> str:
+        return "" if getattr(group, "description_hidden", False) else group.description
+
+    def get_description_html(self, group: Group) -> str:
+        return "" if getattr(group, "description_hidden", False) else group.description_html
 
     def get_cover(self, group: Group) -> dict[str, str] | None:
         if not group.has_cover:

@@ -15,6 +15,7 @@ from groups.permissions import (
     filter_visible_invitations,
     member_group_ids,
 )
+from moderation.selectors import hidden_from_viewer
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -23,7 +24,9 @@ SEARCH_MAX_LENGTH = 100
 
 
 def _with_viewer_state(viewer: User, qs: QuerySet[Group]) -> QuerySet[Group]:
-    """Annotate member_count, viewer_role ("" when not a member) and viewer_has_pending_request."""
+    """Annotate member_count, viewer_role ("" when not a member), viewer_has_pending_request and
+    description_hidden (moderation held or hid the description and the viewer is neither its
+    creator nor a moderator: pages and the API leave it out)."""
     own_role = Membership.objects.filter(group=OuterRef("pk"), user_id=viewer.pk).values("role")[:1]
     pending = JoinRequest.objects.filter(
         group=OuterRef("pk"), user_id=viewer.pk, status=JoinRequest.Status.PENDING
@@ -32,19 +35,21 @@ def _with_viewer_state(viewer: User, qs: QuerySet[Group]) -> QuerySet[Group]:
         member_count=Count("memberships", distinct=True),
         viewer_role=Subquery(own_role),
         viewer_request_id=Subquery(pending),
+        description_hidden=hidden_from_viewer(viewer, Group),
     )
 
 
 def group_directory(*, viewer: User, query: str = "", mine: bool = False) -> QuerySet[Group]:
     """The groups the viewer may know of (open, private, and secret ones they are in), searched
     by name and description; `mine` keeps only the viewer's own groups. Archived ones last."""
-    qs = filter_visible_groups(viewer)
+    qs = _with_viewer_state(viewer, filter_visible_groups(viewer))
     if mine:
         qs = qs.filter(id__in=member_group_ids(viewer))
     query = " ".join((query or "").split())[:SEARCH_MAX_LENGTH]
     for word in query.split(" ") if query else []:
-        qs = qs.filter(Q(name__icontains=word) | Q(description__icontains=word) | Q(slug__icontains=word))
-    return _with_viewer_state(viewer, qs).order_by("is_archived", "name", "id")
+        in_description = Q(description__icontains=word, description_hidden=False)
+        qs = qs.filter(Q(name__icontains=word) | in_description | Q(slug__icontains=word))
+    return qs.order_by("is_archived", "name", "id")
 
 
 def group_for_page(*, viewer: User, group: Group) -> Group:

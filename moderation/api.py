@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,20 @@ from rest_framework.views import APIView
 from moderation import selectors, services
 from moderation.models import Scope
 from moderation.reportables import reportable_by_key
+
+
+class ScreeningRefused(APIException):
+    """400 with the documented screening body, its types kept (booleans stay booleans):
+    {"detail", "code": "content_blocked" | "confirmation_required", "screening": {...}}.
+
+    Content APIs: `except ScreeningError as exc: raise ScreeningRefused(exc) from None`.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "screening"
+
+    def __init__(self, error: services.ScreeningError) -> None:
+        self.detail = error.as_api_error()  # not coerced to strings like ValidationError's
 
 
 class ReportInputSerializer(serializers.Serializer):

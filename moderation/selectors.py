@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,6 +242,22 @@ def filter_not_hidden(viewer: User, qs: QuerySet) -> QuerySet:
     return qs.filter(visible | own) if own else qs.filter(visible)
 
 
+def hidden_from_viewer(viewer: User, model: type[Model]) -> ExpressionWrapper:
+    """A boolean expression for `.annotate(...)`: True on rows of `model` that are held or hidden
+    and that the viewer may not read (neither their author nor a moderator). For pages that show
+    such a row but must leave its moderated text out (a group's description, a profile's text)."""
+    if _is_moderator(viewer):
+        return ExpressionWrapper(Value(False), output_field=BooleanField())
+    entry = reportable_for(model)
+    if entry.has_state_field():
+        held_or_hidden = ~Q(moderation_state=ModerationState.VISIBLE)
+    else:
+        held_or_hidden = Q(pk__in=hidden_object_ids(model))
+    if viewer is not None and viewer.is_authenticated:
+        held_or_hidden &= ~Q(**{entry.author_lookup(): viewer.pk})
+    return ExpressionWrapper(held_or_hidden, output_field=BooleanField())
+
+
 def moderation_state_of(obj: Model) -> str:
     """The content's state: its `moderation_state` column if it has one, else moderation's row."""
     state = getattr(obj, "moderation_state", None)
@@ -254,6 +280,28 @@ def can_see_moderated(viewer: User, obj: Model) -> bool:
         return True
     author = reportable_for(obj).author_of(obj)
     return author is not None and viewer is not None and getattr(author, "pk", None) == viewer.pk
+
+
+def decision_urls_for(objects: list[Model]) -> dict[int, str]:
+    """pk -> the page of the latest hide decision, for the held or hidden ones among `objects`
+    (all of one model), so a content app can badge them for their author and moderators with a
+    link to why. No query when every object is visible; one otherwise. The page itself is
+    gated (`check_view_decision_permission`: the affected person and moderators)."""
+    pending = [o.pk for o in objects if getattr(o, "moderation_state", ModerationState.VISIBLE) != "visible"]
+    if not pending:
+        return {}
+    content_type = ContentType.objects.get_for_model(type(objects[0]))
+    rows = (
+        Decision.objects.filter(
+            item__content_type=content_type, item__object_id__in=pending, action=Decision.Action.HIDE
+        )
+        .order_by("item__object_id", "-created_at")
+        .values_list("item__object_id", "pk")
+    )
+    urls: dict[int, str] = {}
+    for object_id, decision_id in rows:
+        urls.setdefault(object_id, reverse("moderation:decision", kwargs={"pk": decision_id}))
+    return urls
 
 
 # --- The queue ------------------------------------------------------------------------------

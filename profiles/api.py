@@ -248,6 +248,7 @@ class PersonDetailView(APIView):
     @extend_schema(responses=PersonDetailSerializer)
     def get(self, request: Request, person_id: int) -> Response:
         person = check_view_profile_permission(request.user, person_id=person_id)
+        person = selectors.without_hidden_text(request.user, person)
         return Response(PersonDetailSerializer(person, context={"request": request}).data)
 
 

@@ -93,3 +93,11 @@ def check_endorse_permission(viewer: User, *, person_id: int) -> User:
 def can_message(viewer: User, person: User) -> bool:
     """Whether a direct chat may be started (the view also needs the chat app installed)."""
     return _active(viewer) and person.is_active and viewer.pk != person.pk
+
+
+def can_view_profile_text(viewer: User, person: User) -> bool:
+    """The person's own words on their profile (bio, pronouns): hidden by moderation (held or
+    hidden), they are shown only to the person and to HR moderators."""
+    from moderation.selectors import can_see_moderated
+
+    return can_see_moderated(viewer, person)

@@ -313,3 +313,20 @@ def skill_suggestions(prefix: str, *, exclude: set[str] = frozenset(), limit: in
         .order_by("-starts", "-usage", Lower("name"))
     )
     return [s for s in qs[: limit + len(exclude)] if s.name.casefold() not in exclude][:limit]
+
+
+# The person's own words that moderation may hold or hide (moderation.core_reportables).
+HIDEABLE_PROFILE_TEXT = ("bio", "bio_html", "pronouns")
+
+
+def without_hidden_text(viewer: User, person: User) -> User:
+    """`person` for display to `viewer`: if moderation holds or hides their profile text and the
+    viewer may not read it, the text fields are blanked on this in-memory copy (never saved) and
+    `profile_text_hidden` is set. At most one query (moderation's state of the profile)."""
+    from profiles.permissions import can_view_profile_text
+
+    person.profile_text_hidden = not can_view_profile_text(viewer, person)
+    if person.profile_text_hidden:
+        for name in HIDEABLE_PROFILE_TEXT:
+            setattr(person, name, "")
+    return person

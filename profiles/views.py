@@ -114,7 +114,7 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     viewer = request.user
-    person = check_view_profile_permission(viewer, person_id=person_id)
+    person = selectors.without_hidden_text(viewer, check_view_profile_permission(viewer, person_id=person_id))
     reports = list(selectors.direct_reports(viewer, person)[: MAX_REPORTS_SHOWN + 1])
     # The one gate for a person's groups is the groups app's (templates/groups/partials/profile_groups.html).
     groups = list(profile_group_list(viewer=viewer, person=person)[: MAX_GROUPS_SHOWN + 1])

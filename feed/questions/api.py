@@ -22,6 +22,7 @@ from feed.questions.permissions import (
     check_view_answer_permission,
 )
 from groups.permissions import filter_visible_groups
+from moderation.api import ScreeningRefused
 from moderation.services import ScreeningError
 from socialco.pagination import CursorPagination
 from socialco.ratelimits import RateLimitExceeded
@@ -50,6 +51,7 @@ class QuestionSerializer(serializers.Serializer):
     is_answered = serializers.BooleanField(source="question.is_answered")
     accepted_answer = serializers.IntegerField(source="question.accepted_answer_id", allow_null=True)
     created_at = serializers.DateTimeField()
+    moderation_state = serializers.CharField()
 
     def get_tags(self, post) -> list[str]:
         return [tag.key for tag in post.tags.all()]
@@ -92,6 +94,7 @@ class QuestionCreateSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     group = serializers.SlugField(required=False, allow_null=True, default=None)
     idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
+    confirm_warnings = serializers.BooleanField(required=False, default=False)
 
 
 class AnswerCreateSerializer(serializers.Serializer):
@@ -104,7 +107,7 @@ def _call(func, **kwargs):
     try:
         return func(**kwargs)
     except ScreeningError as exc:
-        raise ValidationError(exc.as_api_error()) from None
+        raise ScreeningRefused(exc) from None
     except DjangoValidationError as exc:
         raise ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -168,6 +171,7 @@ class QuestionListCreateApi(APIView):
             tags=values.get("tags") or [],
             group=group,
             idempotency_key=values["idempotency_key"],
+            confirmed=values["confirm_warnings"],
         )
         post = selectors.question_for_detail(request.user, post.pk)
         return Response(QuestionDetailSerializer(post).data, status=status.HTTP_201_CREATED)

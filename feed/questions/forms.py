@@ -13,7 +13,12 @@ from moderation.forms import ScreenedTextMixin
 from moderation.models import Scope
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(ScreenedTextMixin, forms.Form):
+    """Asking; the title and the details are screened with the rules for questions and answers.
+    Pass `author=request.user`."""
+
+    screened_fields = {"title": Scope.ANSWERS, "body": Scope.ANSWERS}
+
     title = forms.CharField(
         label=_("Your question"),
         max_length=TITLE_MAX,
@@ -22,7 +27,7 @@ class QuestionForm(forms.Form):
     body = forms.CharField(
         label=_("Details"),
         max_length=POST_BODY_MAX,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 8, "data-screen-scope": Scope.ANSWERS.value}),
         help_text=_("Markdown: **bold**, `code`, lists, links. What did you try? What do you need?"),
     )
     tags = forms.CharField(

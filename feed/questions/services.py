@@ -39,7 +39,7 @@ from feed.questions.permissions import (
     can_delete_answer,
     can_vote_answer,
 )
-from feed.services import render_rich_text, tags_get_or_create
+from feed.services import render_rich_text, screened_text, tags_get_or_create
 from groups.models import Group, Membership
 from moderation.models import ModerationState, Scope
 from moderation.services import enforce_screening, screening_record
@@ -84,13 +84,17 @@ def question_create(
     group: Group | None = None,
     idempotency_key: uuid.UUID | None = None,
     now: datetime | None = None,
+    confirmed: bool = False,
 ) -> Post:
     """Ask a question (a feed post of kind "question") in the company or a group.
 
     Tags are the explicit ones plus the #hashtags of the body. The same form submitted twice
     (same `idempotency_key`) creates one question. Raises PermissionDenied if the author may not
-    post in `group`; ValidationError; RateLimitExceeded. After the commit: the live "new post"
-    event, mentions, and up to five experts asked for help ("People who may know").
+    post in `group`; ValidationError; ContentBlocked / ConfirmationRequired (the title and
+    details are screened with the rules for "answers"; `confirmed` = "post anyway");
+    RateLimitExceeded. After the commit: the live "new post" event, mentions, and up to five
+    experts asked for help ("People who may know"). A held question does none of that until a
+    moderator approves it (then the experts are asked: `question_published`).
     """
     if idempotency_key is not None:
         existing = Post.objects.filter(author=author, idempotency_key=idempotency_key).first()
@@ -115,10 +119,14 @@ def question_create(
         errors["tags"] = [_("Keep each tag under %(limit)s characters.") % {"limit": TAG_MAX}]
     if errors:
         raise ValidationError(errors)
+    screening = enforce_screening(
+        text=screened_text(title=title, body=body), scope=Scope.ANSWERS, author=author, confirmed=confirmed
+    )
     check_rate_limit(author, RateLimitAction.POST)
 
     rich = render_rich_text(body, compact=False)
     post = Post(
+        moderation_state=screening.moderation_state,
         author=author,
         kind=Post.Kind.QUESTION,
         group=group,
@@ -141,11 +149,24 @@ def question_create(
     tags_by_key = {tag.key: tag for tag in [*tags_get_or_create(explicit), *rich.tags]}
     post.tags.set(list(tags_by_key.values()))
     post.mentioned.set(rich.mentioned)
+    screening_record(target=post, result=screening)
+    if post.moderation_state != ModerationState.VISIBLE:
+        return post
 
     events.post_created(post)
     feed_notifications.mentioned_in_post(post, rich.mentioned)
     _ask_experts(question, post=post, keys=list(tags_by_key), round=ExpertRequest.Round.POSTED, now=now)
     return post
+
+
+def question_published(post: Post) -> None:
+    """A held question was approved (or a hidden one restored): ask the experts now if they were
+    never asked. Runs inside moderation's transaction (the `restore` hook of posts)."""
+    question = Question.objects.select_for_update(of=("self",)).filter(pk=post.pk).first()
+    if question is None or question.routed_at is not None:
+        return
+    keys = list(post.tags.values_list("key", flat=True))
+    _ask_experts(question, post=post, keys=keys, round=ExpertRequest.Round.POSTED)
 
 
 def _ask_experts(question: Question, *, post: Post, keys: list[str], round: str, now=None) -> list:
@@ -175,7 +196,8 @@ def question_escalate(*, question: Question, now: datetime | None = None) -> boo
         .get(pk=question.pk)
     )
     post = question.post
-    if question.escalated_at is not None or question.answer_count or post.deleted_at or post.hidden_at:
+    live = post.deleted_at is None and post.moderation_state == ModerationState.VISIBLE
+    if question.escalated_at is not None or question.answer_count or not live:
         return False
     now = now or timezone.now()
     question.escalated_at = now
@@ -210,7 +232,7 @@ def questions_escalate_due(*, now: datetime | None = None) -> int:
         escalated_at__isnull=True,
         answer_count=0,
         post__deleted_at__isnull=True,
-        post__hidden_at__isnull=True,
+        post__moderation_state=ModerationState.VISIBLE,
         post__created_at__lte=now - delay,
     ).order_by("post__created_at")
     return sum(1 for question in due if question_escalate(question=question, now=now))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feed import selectors as feed_selectors
+from feed.forms import confirmed_by_author, screening_to_form
 from feed.questions import selectors, services
 from feed.questions.experts import rank_experts
 from feed.questions.forms import AnswerForm, QuestionForm
@@ -26,6 +27,7 @@ from feed.questions.permissions import (
     can_vote_answer,
     check_view_answer_permission,
 )
+from moderation.models import ModerationState
 from moderation.services import ScreeningError
 from socialco.ratelimits import RateLimitExceeded
 
@@ -81,18 +83,31 @@ def question_ask(request: HttpRequest) -> HttpResponse:
         default = next((g.pk for g in groups if g.slug == request.GET.get("group")), None)
         form = QuestionForm(groups=groups, initial={"group": default, "title": request.GET.get("title", "")})
         return render(request, "feed/questions/ask.html", {"form": form})
-    form = QuestionForm(request.POST, groups=groups)
+    form = QuestionForm(request.POST, groups=groups, author=request.user)
     if form.is_valid():
         try:
-            post = services.question_create(author=request.user, **form.service_kwargs())
+            post = services.question_create(
+                author=request.user, confirmed=confirmed_by_author(form), **form.service_kwargs()
+            )
         except ValidationError as exc:
             _errors_to_form(form, exc)
+        except ScreeningError as exc:
+            screening_to_form(form, "body", exc)
         except PermissionDenied as exc:
             form.add_error("group", str(exc) or _("You cannot post there."))
         except RateLimitExceeded as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Your question is posted. We asked the colleagues who may know."))
+            if post.moderation_state != ModerationState.VISIBLE:
+                messages.warning(
+                    request,
+                    _(
+                        "Your question is held for review: only you and the moderators see it "
+                        "until it is approved."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your question is posted. We asked the colleagues who may know."))
             return redirect("questions:detail", pk=post.pk)
     return render(request, "feed/questions/ask.html", {"form": form}, status=400)
 

@@ -39,13 +39,23 @@ def test_gate_for_outsider_and_member(member, outsider, groups, audience, outsid
                 check_view_post_permission(viewer, post.pk)
 
 
-@pytest.mark.parametrize("state", ["deleted_at", "hidden_at"])
-def test_deleted_and_hidden_posts_are_visible_to_nobody(member, state):
+def test_deleted_posts_are_visible_to_nobody(member):
     post = post_create(author=member, body="x")
-    Post.objects.filter(pk=post.pk).update(**{state: timezone.now()})
+    Post.objects.filter(pk=post.pk).update(deleted_at=timezone.now())
     post.refresh_from_db()
     assert not can_view_post(member, post)
     assert not filter_visible_posts(member).exists()
+
+
+@pytest.mark.parametrize("state", ["held", "hidden"])
+def test_held_and_hidden_posts_are_visible_to_their_author_only(member, outsider, state):
+    post = post_create(author=member, body="x")
+    Post.objects.filter(pk=post.pk).update(moderation_state=state)
+    post.refresh_from_db()
+    assert can_view_post(member, post)
+    assert filter_visible_posts(member).filter(pk=post.pk).exists()
+    assert not can_view_post(outsider, post)
+    assert not filter_visible_posts(outsider).exists()
 
 
 def test_inactive_and_anonymous_see_nothing(member):

@@ -1,0 +1,135 @@
+"""Held and hidden feed content on the socket (/ws/), through the full ASGI application: another
+member cannot open a held or hidden post nor hear of it; its author and a moderator who is a
+member can. Hiding drops an open post live; restoring offers it to live feeds again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from feed.services import comment_create, post_create
+from groups.models import Membership
+from moderation import services as moderation
+from moderation.models import ModerationItem
+from socialco.asgi import application
+from tests.factories import UserFactory
+from tests.feed.conftest import make_group
+from tests.moderation.conftest import make_moderator, make_rule, publish
+from tests.socialco.test_consumers import ORIGIN, _session_cookie_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@sync_to_async
+def _world(*, held: bool):
+    from moderation.models import GuidelineAcceptance, GuidelineVersion, Rule
+
+    GuidelineAcceptance.objects.all().delete()
+    GuidelineVersion.objects.all().delete()
+    Rule.objects.all().delete()
+    publish()
+    author = UserFactory(display_name="Sam Author")
+    member = UserFactory(display_name="Mel Member")
+    moderator = make_moderator(display_name="Moe Moderator")
+    group = make_group("private", author, slug="socket-group")
+    for person in (member, moderator):
+        Membership.objects.create(group=group, user=person, role=Membership.Role.MEMBER)
+    if held:
+        make_rule(terms="holdme", action="hold", scopes=["posts"])
+    post = post_create(author=author, group=group, body="socket post holdme" if held else "socket post")
+    return author, member, moderator, group, post
+
+
+@sync_to_async
+def _hide(post, *, reporter, moderator):
+    moderation.report_create(reporter=reporter, target=post, section="be-respectful")
+    item = ModerationItem.objects.get(object_id=post.pk, content_type__model="post")
+    moderation.item_hide(item=item, moderator=moderator, reason="Not OK.", section="be-respectful")
+    return item
+
+
+@sync_to_async
+def _restore(item, *, moderator):
+    moderation.item_restore(item=item, moderator=moderator, reason="Fine after all.")
+
+
+create_comment = sync_to_async(comment_create)
+
+
+async def _socket(user) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(
+        application, "/ws/", headers=[ORIGIN, await _session_cookie_for(user)]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    return communicator
+
+
+async def _send(communicator, frame: dict) -> dict:
+    await communicator.send_to(text_data=json.dumps(frame))
+    while True:
+        answer = await communicator.receive_json_from(timeout=5)
+        if answer["type"] != "notification.count":
+            return answer
+
+
+async def _frames(communicator, *, seconds: float = 0.4) -> list[dict]:
+    frames = []
+    while not await communicator.receive_nothing(timeout=seconds):
+        frames.append(await communicator.receive_json_from(timeout=5))
+    return [f for f in frames if f["type"] != "notification.count"]
+
+
+@pytest.mark.parametrize("state", ["held", "hidden"])
+async def test_only_author_and_moderator_open_a_held_or_hidden_post(state):
+    author, member, moderator, _group, post = await _world(held=state == "held")
+    if state == "hidden":
+        await _hide(post, reporter=member, moderator=moderator)
+    for user, allowed in ((author, True), (moderator, True), (member, False)):
+        socket = await _socket(user)
+        answer = await _send(socket, {"type": "post.subscribe", "post": post.pk})
+        missing = await _send(socket, {"type": "post.subscribe", "post": 987654})
+        if allowed:
+            assert answer["type"] == "post.subscribed"
+        else:
+            assert answer == missing  # exactly like a post that does not exist
+            assert answer["type"] == "error"
+        # A comment on it reaches only those who may see the post.
+        await create_comment(post=post, author=author, body=f"reply for {user.pk}")
+        heard = [f for f in await _frames(socket) if f["type"] == "post.comment_created"]
+        assert bool(heard) is allowed
+        await socket.disconnect()
+
+
+async def test_held_post_is_not_announced_to_live_feeds():
+    author, member, moderator, group, _post = await _world(held=False)
+    sockets = {name: await _socket(user) for name, user in (("member", member), ("moderator", moderator))}
+    for socket in sockets.values():
+        assert (await _send(socket, {"type": "feed.subscribe", "feed": "company"}))[
+            "type"
+        ] == "feed.subscribed"
+    await sync_to_async(make_rule)(terms="holdme", action="hold", scopes=["posts"])
+    await sync_to_async(post_create)(author=author, group=group, body="holdme please")
+    for socket in sockets.values():
+        assert [f for f in await _frames(socket) if f["type"] == "feed.new_post"] == []
+        await socket.disconnect()
+
+
+async def test_hide_drops_an_open_post_live_and_restore_offers_it_again():
+    author, member, moderator, _group, post = await _world(held=False)
+    reader = await _socket(member)
+    assert (await _send(reader, {"type": "post.subscribe", "post": post.pk}))["type"] == "post.subscribed"
+    assert (await _send(reader, {"type": "feed.subscribe", "feed": "company"}))["type"] == "feed.subscribed"
+    item = await _hide(post, reporter=member, moderator=moderator)
+    frames = await _frames(reader)
+    assert {"type": "post.removed", "post": post.pk} in frames
+    # Later activity on the hidden post does not reach the member's socket.
+    await create_comment(post=post, author=author, body="still talking")
+    assert [f for f in await _frames(reader) if f["type"].startswith("post.comment")] == []
+    await _restore(item, moderator=moderator)
+    frames = await _frames(reader)
+    assert {"type": "feed.new_post", "feed": "company", "post": post.pk} in frames
+    await reader.disconnect()
