@@ -37,7 +37,7 @@ def _report(reporter, content, *, what: str, shot: str) -> None:
     """Open the content's Report link, pick the guideline it breaks, send the report."""
     link = content.locator("a.report-link")
     if not link.first.is_visible():  # behind a "more" menu
-        content.locator("details summary").first.click()
+        content.locator("details:has(a.report-link) > summary").first.click()
     with reporter.page.expect_navigation(timeout=TIMEOUT_MS):
         link.first.click()
     reporter.page.get_by_role("heading", level=1, name=f"Report this {what}").wait_for(timeout=TIMEOUT_MS)
@@ -135,3 +135,48 @@ def test_report_an_answer_hr_hides_it_and_the_author_sees_why(people, stack):
     assert cast.reporter.page.locator("article.answer", has_text=marker).count() == 0
     cast.reporter.shoot("moderation-answer-08-reporter-no-longer-sees-it")
     _author_is_told_why(cast.author, unread_before, shot="moderation-answer")
+
+
+def test_report_a_post_hr_hides_it_and_the_author_sees_why(people, stack):
+    cast = _cast(people)
+    marker = f"Globex{int(time.time() * 1000)}"
+
+    # The author shares what must not be shared, with the whole company.
+    cast.author.goto("/")
+    composer = cast.author.page.locator("form[data-composer]").first
+    composer.locator("textarea[name=body]").fill(f"{marker} signed for 3.4M today, details in the deck!")
+    with cast.author.page.expect_navigation(timeout=TIMEOUT_MS):
+        composer.locator("button[type=submit]").click()
+    post = cast.author.page.locator("article.post-card", has_text=marker).first
+    post.wait_for(timeout=TIMEOUT_MS)
+    post_id = int(post.get_attribute("id").removeprefix("post-"))
+    post_path = f"/feed/posts/{post_id}/"
+    cast.author.wait_for_socket()
+    unread_before = _unread(cast.author)
+
+    # A colleague reports it from the company feed.
+    cast.reporter.goto("/feed/company/")
+    _report(
+        cast.reporter,
+        cast.reporter.page.locator("article.post-card", has_text=marker).first,
+        what="post",
+        shot="moderation-post",
+    )
+    _hide_from_the_queue(cast.hr, marker, shot="moderation-post")
+
+    # Gone for everyone else: not in the feed, and its address answers like a missing post.
+    cast.reporter.goto("/feed/company/")
+    assert cast.reporter.page.locator("article.post-card", has_text=marker).count() == 0
+    assert cast.reporter.open_not_found(post_path).status == 404
+    cast.reporter.shoot("moderation-post-09-reporter-no-longer-sees-it")
+
+    _author_is_told_why(cast.author, unread_before, shot="moderation-post")
+    # The author still sees the post, marked hidden; the badge leads to the same decision.
+    cast.author.goto(post_path)
+    badge = cast.author.page.locator(f"#post-{post_id} a.badge", has_text="Hidden by a moderator")
+    badge.wait_for(timeout=TIMEOUT_MS)
+    cast.author.shoot("moderation-post-08-author-sees-the-hidden-post")
+    with cast.author.page.expect_navigation(timeout=TIMEOUT_MS):
+        badge.click()
+    cast.author.page.locator("main").get_by_text(REASON).wait_for(timeout=TIMEOUT_MS)
+    cast.author.page.locator("main").get_by_role("link", name=SECTION).wait_for(timeout=TIMEOUT_MS)
