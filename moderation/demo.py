@@ -20,6 +20,29 @@ def _report_once(*, reporter, target, section: str, note: str) -> None:
     services.report_create(reporter=reporter, target=target, section=section, note=note)
 
 
+def _seed_feed(*, staff, spam: str, respect: str) -> None:
+    """A post the hold rule held (its author sees it with a badge) and reports on a feed post and
+    a comment, when the feed demo made some. Through the feed's services; idempotent."""
+    import uuid
+
+    from feed.models import Comment, Post
+    from feed.services import post_create
+
+    author = staff[9]
+    key = uuid.uuid5(uuid.NAMESPACE_URL, "socialco-demo/moderation/held-post")
+    if not Post.objects.filter(author=author, idempotency_key=key).exists():
+        post_create(
+            author=author,
+            idempotency_key=key,
+            body="Side project: crypto investment club with guaranteed returns. Ping me for the link!",
+        )
+    post = Post.objects.filter(deleted_at__isnull=True, moderation_state="visible", kind="post").first()
+    comment = Comment.objects.filter(deleted_at__isnull=True, moderation_state="visible").first()
+    for target, reporter in ((post, staff[43]), (comment, staff[44])):
+        if target is not None and target.author_id != reporter.pk:
+            _report_once(reporter=reporter, target=target, section=respect, note="Felt dismissive")
+
+
 def seed(*, people, rng, stdout) -> None:
     version = selectors.current_guidelines()
     if version is None:
@@ -72,6 +95,8 @@ def seed(*, people, rng, stdout) -> None:
 
     for group, reporter in zip(Group.objects.order_by("pk")[:2], staff[40:42], strict=False):
         _report_once(reporter=reporter, target=group, section=respect, note="The description mocks a team")
+
+    _seed_feed(staff=staff, spam=spam, respect=respect)
 
     # A past warning: the queue shows the author's history.
     if moderator is not None and not Decision.objects.filter(subject=reported).exists():

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
     Model,
     OuterRef,
@@ -219,8 +220,10 @@ def _is_moderator(user: User) -> bool:
 
 def hidden_object_ids(model: type[Model]) -> QuerySet:
     """Subquery of the ids of `model` rows that are held or hidden (no query of its own)."""
+    opts = model._meta.concrete_model._meta
     return ModerationItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
+        content_type__app_label=opts.app_label,
+        content_type__model=opts.model_name,
         state__in=[ModerationState.HELD, ModerationState.HIDDEN],
     ).values("object_id")
 
@@ -245,8 +248,13 @@ def filter_not_hidden(viewer: User, qs: QuerySet) -> QuerySet:
 def hidden_from_viewer(viewer: User, model: type[Model]) -> ExpressionWrapper:
     """A boolean expression for `.annotate(...)`: True on rows of `model` that are held or hidden
     and that the viewer may not read (neither their author nor a moderator). For pages that show
-    such a row but must leave its moderated text out (a group's description, a profile's text)."""
-    if _is_moderator(viewer):
+    such a row but must leave its moderated text out (a group's description, a profile's text).
+    Adds no query: whether the viewer is a moderator is asked in the same SQL unless known."""
+    from profiles.models import MODERATORS_GROUP
+    from profiles.models import User as UserModel
+
+    known = viewer is not None and "is_moderator" in getattr(viewer, "__dict__", {})
+    if known and _is_moderator(viewer):
         return ExpressionWrapper(Value(False), output_field=BooleanField())
     entry = reportable_for(model)
     if entry.has_state_field():
@@ -255,6 +263,11 @@ def hidden_from_viewer(viewer: User, model: type[Model]) -> ExpressionWrapper:
         held_or_hidden = Q(pk__in=hidden_object_ids(model))
     if viewer is not None and viewer.is_authenticated:
         held_or_hidden &= ~Q(**{entry.author_lookup(): viewer.pk})
+        if not known:
+            is_moderator = UserModel.groups.through.objects.filter(
+                user_id=viewer.pk, group__name=MODERATORS_GROUP, user__is_active=True
+            )
+            held_or_hidden &= ~Exists(is_moderator)
     return ExpressionWrapper(held_or_hidden, output_field=BooleanField())
 
 
@@ -263,8 +276,11 @@ def moderation_state_of(obj: Model) -> str:
     state = getattr(obj, "moderation_state", None)
     if state:
         return state
+    opts = type(obj)._meta.concrete_model._meta
     row = (
-        ModerationItem.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+        ModerationItem.objects.filter(
+            content_type__app_label=opts.app_label, content_type__model=opts.model_name, object_id=obj.pk
+        )
         .values_list("state", flat=True)
         .first()
     )
