@@ -1,11 +1,13 @@
 """The browser suite: Playwright for Python driving Debian's Chromium against `make prod-run`.
 
 It runs only when asked for with `-m browser` (CI job 4), against the stack at
-SOCIALCO_BROWSER_BASE_URL (default http://127.0.0.1:8080), reading e-mails from
-SOCIALCO_BROWSER_MAIL_DIR (default var/prod/mail). Without Chromium it is skipped with a
-message, except in CI (CI=true), where that is a failure; a stack that does not answer is
-always a failure. Screenshots go to ci-artifacts/screenshots/; any JavaScript console error
-or uncaught exception fails the test that caused it.
+SOCIALCO_BROWSER_BASE_URL (default: the one `make prod-run` starts with the same environment,
+http://127.0.0.1:$PROD_HTTP_PORT, port 8080 unless set), reading e-mails from
+SOCIALCO_BROWSER_MAIL_DIR (default $PROD_STATE_DIR/mail, var/prod/mail unless set).
+Without Chromium it is skipped with a message, except in CI (CI=true), where that is a
+failure; a stack that does not answer is always a failure. Screenshots go to
+ci-artifacts/screenshots/; any JavaScript console error or uncaught exception fails the test
+that caused it.
 
 Scenarios are plain test functions taking `people` (see tests/browser/people.py): open two or
 three browsers at once with `people.new()` and walk what staff do.
@@ -62,8 +64,10 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def stack() -> Stack:
-    base_url = os.environ.get("SOCIALCO_BROWSER_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
-    mail_dir = Path(os.environ.get("SOCIALCO_BROWSER_MAIL_DIR", ROOT / "var" / "prod" / "mail"))
+    port = os.environ.get("PROD_HTTP_PORT", "8080")
+    state_dir = Path(os.environ.get("PROD_STATE_DIR", ROOT / "var" / "prod"))
+    base_url = os.environ.get("SOCIALCO_BROWSER_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
+    mail_dir = Path(os.environ.get("SOCIALCO_BROWSER_MAIL_DIR", state_dir / "mail"))
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=10) as response:
             healthy = response.status == 200

@@ -80,8 +80,10 @@ class Person:
         return self.page.goto(url)
 
     def shoot(self, name: str) -> Path:
-        """Save a full-page screenshot as ci-artifacts/screenshots/<name>.png."""
+        """Save a full-page screenshot as ci-artifacts/screenshots/<name>.png (from the top of
+        the page: a scrolled page would draw the sticky top bar in its middle)."""
         path = self.screenshots / f"{name}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -334,3 +334,106 @@ def test_chat_message_sent_through_one_process_reaches_the_other_person_on_anoth
         f"print(Message.objects.filter(conversation={conversation}).count())\n"
     )
     assert stored.strip().splitlines()[-1] == "2"
+
+
+# Feed ---------------------------------------------------------------------------------------
+# Frames a socket may get besides the feed's own (its unread notification count, chat badges).
+FEED_BACKGROUND = frozenset({"nav.badge", "notification.count", "presence"})
+
+FEED_SETUP = """
+from groups.models import Group
+from groups.services import group_create, invitation_accept, invitation_create
+from profiles.models import User
+from profiles.services import follow_create
+from rest_framework.authtoken.models import Token
+ana, ben, cal = (User.objects.get(pk=pk) for pk in ({ana}, {ben}, {cal}))
+follow_create(follower=ben, followed=ana)
+group = group_create(actor=ana, name={group_name!r}, visibility=Group.Visibility.PRIVATE)
+invitation_accept(actor=cal, invitation=invitation_create(actor=ana, group=group, invitee=cal))
+print(group.slug, Token.objects.get_or_create(user=ana)[0].key)
+"""
+
+
+def _api_post(port: int, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a post over HTTP on one daphne process, as an API client (token auth)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/posts/",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=FRAME_TIMEOUT) as response:
+        assert response.status == 201
+        return json.loads(response.read())
+
+
+def _subscribe_feed(live: LiveSocket, feed: str, key: str | None = None) -> None:
+    frame: dict[str, Any] = {"type": "feed.subscribe", "feed": feed, "ref": feed}
+    if key is not None:
+        frame["key"] = key
+    live.send(frame)
+    assert live.expect("feed.subscribed", ignore=FEED_BACKGROUND) == {
+        "type": "feed.subscribed",
+        "feed": feed,
+        "ref": feed,
+    }
+
+
+def test_post_created_through_one_process_reaches_allowed_feeds_on_another_and_nobody_else(cluster):
+    ana = cluster.login(_unique_email("ana"), "Ana Silva")
+    ben = cluster.login(_unique_email("ben"), "Ben Okafor")  # follows Ana
+    cal = cluster.login(_unique_email("cal"), "Cal Diaz")  # in Ana's private group
+    dee = cluster.login(_unique_email("dee"), "Dee Ng")  # neither: sees only what the company sees
+    slug, token = (
+        cluster.python(
+            FEED_SETUP.format(
+                ana=ana.user_id,
+                ben=ben.user_id,
+                cal=cal.user_id,
+                group_name=f"Launch Room {uuid.uuid4().hex[:6]}",
+            )
+        )
+        .strip()
+        .splitlines()[-1]
+        .split()
+    )
+    with (
+        cluster.socket(ben, 1) as ben_home,
+        cluster.socket(cal, 1) as cal_group,
+        cluster.socket(dee, 1) as dee_company,
+        cluster.socket(dee, 0) as dee_home_on_first,
+    ):
+        _subscribe_feed(ben_home, "home")
+        _subscribe_feed(cal_group, "group", slug)
+        _subscribe_feed(dee_company, "company")
+        _subscribe_feed(dee_home_on_first, "home")
+
+        # 1. A company post, created over HTTP on process 0: the follower's home feed and the
+        # company feed on process 1 are told.
+        public = _api_post(cluster.ports[0], token, {"body": "Launch is **on** for Friday."})
+        assert ben_home.expect("feed.new_post", ignore=FEED_BACKGROUND) == {
+            "type": "feed.new_post",
+            "feed": "home",
+            "post": public["id"],
+        }
+        assert dee_company.expect("feed.new_post", ignore=FEED_BACKGROUND)["post"] == public["id"]
+
+        # 2. A post in the private group: only its member hears of it.
+        secret = _api_post(cluster.ports[0], token, {"body": "Numbers for the board", "group": slug})
+        assert cal_group.expect("feed.new_post", ignore=FEED_BACKGROUND) == {
+            "type": "feed.new_post",
+            "feed": "group",
+            "post": secret["id"],
+        }
+
+        # 3. Another company post: for everyone else it is the next feed frame. Had the group's
+        # post leaked to them, it would have arrived first.
+        after = _api_post(cluster.ports[0], token, {"body": "Lunch is on me."})
+        assert ben_home.expect("feed.new_post", ignore=FEED_BACKGROUND)["post"] == after["id"]
+        assert dee_company.expect("feed.new_post", ignore=FEED_BACKGROUND)["post"] == after["id"]
+        # Dee follows nobody and is in no group: her home feed has neither post.
+        # Give process 0 the time to decide, then a round trip: any feed frame before the pong fails.
+        time.sleep(1.0)
+        ref = uuid.uuid4().hex
+        dee_home_on_first.send({"type": "ping", "ref": ref})
+        assert dee_home_on_first.expect("pong", ignore=FEED_BACKGROUND)["ref"] == ref
