@@ -3,7 +3,9 @@ table and write bench/results.json. bench/README.md explains every figure and ke
 
 Bounded and self-stopping: every load phase has a fixed duration or count, every wait a
 timeout, and the stack (plus the extra gunicorn for the small dataset) is stopped in a
-`finally`, also on Ctrl+C. Only loopback ports 8180-8189, PostgreSQL 55480 and Redis 56480.
+`finally`, also on Ctrl+C. Only loopback ports 8180-8189, PostgreSQL 55480 and Redis 56480
+(each overridable: BENCH_HTTP_PORT, BENCH_GUNICORN_PORT, BENCH_DAPHNE_PORTS,
+BENCH_SMALL_GUNICORN_PORT, BENCH_PG_PORT, BENCH_REDIS_PORT).
 """
 
 # A local tool that starts our own programs on loopback: subprocess calls, loopback HTTP and a
@@ -32,8 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("BENCH_STATE_DIR", ROOT / "var" / "bench"))
 VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
 PY = str(VENV / "bin" / "python")
-HTTP_PORT, GUNICORN_PORT, DAPHNE_PORTS, SMALL_GUNICORN_PORT = 8180, 8181, (8182, 8183), 8186
-PG_PORT, REDIS_PORT = 55480, 56480
+# Ports can be moved (e.g. to run a second bench beside this one); the defaults are the documented ones.
+HTTP_PORT = int(os.environ.get("BENCH_HTTP_PORT", "8180"))
+GUNICORN_PORT = int(os.environ.get("BENCH_GUNICORN_PORT", "8181"))
+DAPHNE_PORTS = tuple(int(p) for p in os.environ.get("BENCH_DAPHNE_PORTS", "8182 8183").split())
+SMALL_GUNICORN_PORT = int(os.environ.get("BENCH_SMALL_GUNICORN_PORT", "8186"))
+PG_PORT = int(os.environ.get("BENCH_PG_PORT", "55480"))
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "56480"))
+# BENCH_ONLY=chat (or `python -m bench.run --only chat`): only the chat/echo phase, printed and
+# written to var/bench/results-chat.json (bench/results.json is left alone).
+ONLY = os.environ.get("BENCH_ONLY", "")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 CONCURRENCY = 2 * WORKERS
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))  # seconds per HTTP load phase
@@ -119,13 +129,13 @@ def dataset_fingerprint(posts: int) -> str:
     return hashlib.sha1(source + str(posts).encode() + "\n".join(migrations).encode()).hexdigest()[:16]
 
 
-def ensure_datasets() -> dict[str, dict]:
+def ensure_datasets(datasets: dict[str, tuple[str, int]] = DATASETS) -> dict[str, dict]:
     """Build each dataset unless the same generator already built it (marker file)."""
     import psycopg
 
     services = read_env_file(STATE / "services.env")
     found = {}
-    for size, (database, posts) in DATASETS.items():
+    for size, (database, posts) in datasets.items():
         marker = STATE / f"dataset-{size}.json"
         fingerprint = dataset_fingerprint(posts)
         if marker.exists() and json.loads(marker.read_text()).get("fingerprint") == fingerprint:
@@ -320,11 +330,20 @@ async def open_sockets(urls_and_sessions: list[tuple[str, str]], batch: int = 50
 
 
 async def broadcast_round(
-    *, sockets: list, members: int, messages: int, window: int, make_frame, token_of, timeout: float = 10
+    *,
+    sockets: list,
+    members: int,
+    messages: int,
+    window: int,
+    make_frame,
+    token_of,
+    timeout: float = 10,
+    pause: float = 0.0,
 ) -> dict:
     """Send `messages` frames (at most `window` in flight), each from the next socket in turn;
     a frame counts as delivered at a socket when `token_of(text)` returns its token there.
-    Latency per delivery: receive time - send time (one clock: the same process)."""
+    Latency per delivery: receive time - send time (one clock: the same process). With
+    `pause`, a sender waits that long after its frame reached every member before the next."""
     sent_at: dict[str, float] = {}
     remaining: dict[str, int] = {}
     done: dict[str, asyncio.Event] = {}
@@ -363,6 +382,8 @@ async def broadcast_round(
                 await asyncio.wait_for(done[token].wait(), timeout)
             except TimeoutError:
                 lost += remaining[token]
+            if pause:
+                await asyncio.sleep(pause)
 
     started = time.perf_counter()
     await asyncio.gather(*(one(k) for k in range(messages)))
@@ -389,6 +410,16 @@ def chat_token(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# Chat method (bench/README.md): latency and throughput are measured in separate rounds, the
+# same way for the echo and the chat. Latency: one message at a time, the next 50 ms after the
+# previous one reached every member (a paced rate far below saturation, so the figures are
+# delivery time, not queueing). Throughput: 8 messages in flight (saturation), deliveries/s.
+LATENCY_MESSAGES = {10: 100, 100: 60, 500: 20}
+THROUGHPUT_MESSAGES = {10: 200, 100: 60, 500: 16}
+LATENCY_PAUSE_S = 0.05
+THROUGHPUT_WINDOW = 8
+
+
 async def chat_bench(people: dict, sessions: dict[str, str]) -> dict:
     """Real chat (/ws/, message.send) and the bare echo consumer, 10/100/500 clients in one room,
     the sockets alternating between the two daphne processes through nginx."""
@@ -396,7 +427,7 @@ async def chat_bench(people: dict, sessions: dict[str, str]) -> dict:
     for n, conversation in sorted(people["chats"].items(), key=lambda item: int(item[0])):
         n_int = int(n)
         members = people["chat_members"][:n_int]
-        messages = {10: 60, 100: 40, 500: 16}.get(n_int, 20) // (2 if QUICK else 1)
+        divisor = 2 if QUICK else 1
         for kind in ("echo", "chat"):
             if kind == "chat":
                 url = f"ws://127.0.0.1:{HTTP_PORT}/ws/"
@@ -423,19 +454,30 @@ async def chat_bench(people: dict, sessions: dict[str, str]) -> dict:
 
             sockets = await open_sockets([(url, sessions[str(m)]) for m in members])
             await asyncio.sleep(1 if n_int < 500 else 3)  # on_connect work settles
-            result = await broadcast_round(
-                sockets=sockets,
-                members=n_int,
-                messages=messages,
-                window=4,
-                make_frame=frame,
-                token_of=token_of,
+            common = {"sockets": sockets, "members": n_int, "make_frame": frame, "token_of": token_of}
+            await broadcast_round(**common, messages=3, window=1)  # warm-up, not counted
+            latency = await broadcast_round(
+                **common, messages=LATENCY_MESSAGES[n_int] // divisor, window=1, pause=LATENCY_PAUSE_S
+            )
+            await asyncio.sleep(0.5)
+            throughput = await broadcast_round(
+                **common, messages=THROUGHPUT_MESSAGES[n_int] // divisor, window=THROUGHPUT_WINDOW
             )
             await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            result = {
+                "clients": n_int,
+                "p50_ms": latency["p50_ms"],
+                "p99_ms": latency["p99_ms"],
+                "deliveries_per_s": throughput["deliveries_per_s"],
+                "lost": latency["lost"] + throughput["lost"],
+                "latency_round": latency,
+                "throughput_round": throughput,
+            }
             results[f"{kind}_{n}"] = result
             say(
-                f"{kind} {n} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-                f"{result['deliveries_per_s']} deliveries/s, lost {result['lost']}"
+                f"{kind} {n} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms (paced), "
+                f"{result['deliveries_per_s']} deliveries/s (saturated; its p50 "
+                f"{throughput['p50_ms']} ms), lost {result['lost']}"
             )
             await asyncio.sleep(1)
     return results
@@ -640,7 +682,59 @@ def print_table(results: dict) -> None:
     print(f"\n  written to {RESULTS.relative_to(ROOT)}\n")
 
 
+def chat_only() -> None:
+    """Only the chat/echo phase (5), on the same stack and pinning: for iterating on chat.
+
+    The stack serves the `socialco` database, built here with 1,000 posts (chat reads no posts;
+    the 10,000 people and the 10/100/500-person chats are the same as in the full run). A later
+    full run rebuilds it with 100,000 posts (the marker's fingerprint differs)."""
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        say(f"chat only; state in {STATE}; stopping anything a previous run left")
+        stack("stop")
+        stack("services")
+        datasets = ensure_datasets({"large": ("socialco", 1_000)})
+        flush_cache()
+        stack("start")
+        pinned = pin_servers([PG_PORT, REDIS_PORT, HTTP_PORT, GUNICORN_PORT, *DAPHNE_PORTS])
+        os.sched_setaffinity(0, {CLIENT_CPU})
+        say(f"{len(pinned)} server processes pinned to CPU {SERVER_CPU}; load generators on CPU {CLIENT_CPU}")
+        load_start = os.getloadavg()
+        people = datasets["large"]["people"]
+        login = django_json("bench.sessions", [str(i) for i in people["chat_members"]], app_env("socialco"))
+        raw = asyncio.run(chat_bench(people, login["sessions"]))
+        figures = {}
+        for key, result in raw.items():
+            for measure in ("p50_ms", "p99_ms", "deliveries_per_s", "lost"):
+                figures[f"{key.split('_')[0]}.{key.split('_')[1]}.{measure}"] = result[measure]
+        targets = [t for t in evaluate_targets(figures) if t["name"].startswith("chat")]
+        out = {
+            "command": "python -m bench.run --only chat",
+            "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "load_average_at_start": load_start,
+            "load_average_at_end": os.getloadavg(),
+            "figures": figures,
+            "targets": targets,
+            "raw": raw,
+        }
+        (STATE / "results-chat.json").write_text(json.dumps(out, indent=2) + "\n")
+        for key, value in figures.items():
+            print(f"  {key:<55} {value}")
+        for target in targets:
+            verdict = {True: "MET", False: "MISSED", None: "n/a"}[target["met"]]
+            print(f"  {target['name']:<55} {target['value']} / {target['target']}   {verdict}")
+        print(f"  load average {load_start} -> {out['load_average_at_end']}")
+    finally:
+        with suppress(Exception):
+            stack("stop")
+    say(f"done in {time.monotonic() - started:.0f} s")
+
+
 def main() -> None:
+    if ONLY == "chat" or sys.argv[1:3] == ["--only", "chat"]:
+        chat_only()
+        return
     started = time.monotonic()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     figures: dict = {}

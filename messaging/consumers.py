@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import cache as cache_result
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
@@ -28,6 +29,7 @@ from messaging.selectors import (
     unread_total,
 )
 from moderation.services import ScreeningError
+from socialco.consumers import encode_event
 from socialco.realtime import FrameError, frame_handler, layer_handler, socket_hook
 
 if TYPE_CHECKING:
@@ -195,8 +197,13 @@ async def presence_frame(consumer: RealtimeConsumer, frame: dict[str, Any]) -> N
 
 
 # Socket moments ---------------------------------------------------------------------------
+@cache_result
+def _chat_url() -> str:
+    return reverse("messaging:index")
+
+
 def _nav_badge(count: int) -> dict[str, Any]:
-    return {"type": "nav.badge", "url": reverse("messaging:index"), "count": count}
+    return {"type": "nav.badge", "url": _chat_url(), "count": count}
 
 
 @socket_hook("connect")
@@ -243,8 +250,20 @@ async def on_disconnect(consumer: RealtimeConsumer) -> None:
 # to handle a broadcast reads who may receive it (fresh from the database, at delivery time); the
 # others await the same answer. Kept for a few seconds, then forgotten. Before this, every socket
 # ran its own query and a 500-member room managed ~250 deliveries/s (measured by `make bench`).
+# Likewise the event's text frame is encoded once per broadcast and process, not per socket.
 _RECIPIENTS_TTL = 5.0
 _recipients: dict[str, asyncio.Future[frozenset[int]]] = {}
+_encoded: dict[str, str] = {}
+
+
+def _event_text(event: dict[str, Any], delivery: str | None) -> str:
+    if delivery is None:
+        return encode_event(event)
+    text = _encoded.get(delivery)
+    if text is None:
+        text = _encoded[delivery] = encode_event(event)
+        asyncio.get_running_loop().call_later(_RECIPIENTS_TTL, _encoded.pop, delivery, None)
+    return text
 
 
 async def _may_receive(user_id: int, conversation_id: int, delivery: str | None) -> bool:
@@ -278,7 +297,7 @@ async def deliver(consumer: RealtimeConsumer, message: dict[str, Any]) -> None:
         await consumer.leave(events.conversation_group(conversation_id))
         return
     event = message["event"]
-    await consumer.send_event(event)
+    await consumer.send(text_data=_event_text(event, message.get("delivery")))
     if event["type"] == "message.new" and event["message"]["sender"]["id"] != user.pk:
         consumer.chat_unread_total = getattr(consumer, "chat_unread_total", 0) + 1
         await consumer.send_event(_nav_badge(consumer.chat_unread_total))

@@ -146,7 +146,9 @@ def check_view_conversation_permission(user: User, conversation_id: int) -> Conv
 def check_send_message_permission(user: User, conversation_id: int) -> Conversation:
     """Http404 unless the person is in the conversation; ChatPermissionDenied for a read-only room."""
     conversation = check_view_conversation_permission(user, conversation_id)
-    if not can_send_in_conversation(user, conversation):
+    # Visible is proven by the fetch above; what `can_send_in_conversation` adds is the room rule
+    # (not asked again, to spare a query on every message sent).
+    if conversation.kind == Conversation.Kind.ROOM and not can_post_in_group(user, conversation.group):
         raise ChatPermissionDenied("read_only", _("This conversation is read-only."))
     return conversation
 

@@ -313,7 +313,8 @@ def message_send(
                 body_html=render_markdown(text, compact=True).strip(),
                 moderation_state=screening.moderation_state,
             )
-            message.full_clean(validate_constraints=False)
+            # The conversation and sender were just checked: do not fetch them again to validate.
+            message.full_clean(exclude=["conversation", "sender"], validate_constraints=False)
             message.save()
             screening_record(target=message, result=screening)
             if message.moderation_state == ModerationState.VISIBLE:

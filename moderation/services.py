@@ -175,8 +175,28 @@ class ConfirmationRequired(ScreeningError):
     code = "confirmation_required"
 
 
+# The enabled rules, kept in the shared cache (every process reads the same list): screening runs
+# on every chat message, post and comment, and the rules change rarely. `rule_save` and
+# `rule_delete` forget the list once their transaction commits, so a change applies to the next
+# text screened on any process; the timeout only bounds a change made outside those services.
+ENABLED_RULES_CACHE_KEY = "moderation:enabled-rules:v1"
+ENABLED_RULES_CACHE_SECONDS = 300
+
+
+def _forget_enabled_rules() -> None:
+    """Now (this transaction reads its own change) and after the commit (in case another process
+    cached the old list in between)."""
+    cache.delete(ENABLED_RULES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(ENABLED_RULES_CACHE_KEY))
+
+
 def enabled_rules(scope: str) -> list[Rule]:
-    return [rule for rule in Rule.objects.filter(is_enabled=True).order_by("pk") if scope in rule.scopes]
+    """The enabled rules that apply to `scope`, in id order (from the shared cache when warm)."""
+    rules = cache.get(ENABLED_RULES_CACHE_KEY)
+    if rules is None:
+        rules = list(Rule.objects.filter(is_enabled=True).order_by("pk"))
+        cache.set(ENABLED_RULES_CACHE_KEY, rules, ENABLED_RULES_CACHE_SECONDS)
+    return [rule for rule in rules if scope in rule.scopes]
 
 
 def screen_text(
@@ -231,14 +251,18 @@ def enforce_screening(
     return result
 
 
-@transaction.atomic
 def screening_record(*, target: Model, result: ScreenResult) -> ModerationItem | None:
     """Put held or flagged (confirmed warn) content into the queue. No-op for allowed content.
 
     Call it in the same transaction that saved `target`. Returns the queue item, if any.
     """
     if not (result.is_held or result.is_flagged):
-        return None
+        return None  # the common case: no savepoint, no query
+    return _screening_record(target=target, result=result)
+
+
+@transaction.atomic
+def _screening_record(*, target: Model, result: ScreenResult) -> ModerationItem:
     entry = reportable_for(target)
     item = _item_for_update(target)
     item.flags = [m.as_dict() for m in result.deciding()]
@@ -386,6 +410,7 @@ def rule_save(*, rule: Rule, actor: User | None, reason: str = "") -> Rule:
         old = _rule_values(previous) if previous else None
     rule.full_clean()
     rule.save()
+    _forget_enabled_rules()
     new = _rule_values(rule)
     if old != new:
         record_audit(
@@ -403,6 +428,7 @@ def rule_save(*, rule: Rule, actor: User | None, reason: str = "") -> Rule:
 def rule_delete(*, rule: Rule, actor: User | None) -> None:
     record_audit(actor=actor, action="rule.delete", target=rule, old=_rule_values(rule))
     rule.delete()
+    _forget_enabled_rules()
 
 
 # --- Reports --------------------------------------------------------------------------------

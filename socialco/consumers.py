@@ -37,6 +37,11 @@ def _safe_ref(ref: Any) -> str | int | None:
     return None
 
 
+def encode_event(event: dict[str, Any]) -> str:
+    """A server event as the text frame every socket sends (encode once, send to many)."""
+    return json.dumps(event, separators=(",", ":"), default=str, allow_nan=False)
+
+
 class RealtimeConsumer(AsyncWebsocketConsumer):
     groups_joined: list[str]
 
@@ -105,7 +110,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             )
 
     async def send_event(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(event, separators=(",", ":"), default=str, allow_nan=False))
+        await self.send(text_data=encode_event(event))
 
     # Channel-layer message handlers -------------------------------------------------------
     async def server_event(self, message: dict[str, Any]) -> None:

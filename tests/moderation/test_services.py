@@ -138,7 +138,9 @@ def test_shipped_rules_exist_switched_off_and_work_when_switched_on(guidelines):
     assert set(shipped) == {"Payment card numbers", "E-mail addresses outside the company", "Profanity"}
     assert not any(r.is_enabled for r in shipped.values())
     assert services.screen_text(text=f"card {VISA_TEST} shit", scope="posts").action == "allow"
-    Rule.objects.update(is_enabled=True)
+    for rule in shipped.values():  # switched on the way the admin does it (the rules cache follows)
+        rule.is_enabled = True
+        services.rule_save(rule=rule, actor=None)
     result = services.screen_text(text=f"card {VISA_TEST}, what the shit", scope="posts")
     assert result.is_blocked
     assert {m.name for m in result.matches} == {"Payment card numbers", "Profanity"}
@@ -484,3 +486,22 @@ def test_demo_seeds_a_queue_and_acceptances_idempotently(guidelines):
     assert not people_not_accepted().exists()
     assert ModerationItem.objects.filter(state="held", is_open=True).exists()
     assert ModerationItem.objects.filter(open_report_count__gte=3).exists()
+
+
+def test_enabled_rules_cache_follows_rule_changes():
+    text = "the zebra-word here"
+    assert services.screen_text(text=text, scope="chat").action == "allow"  # the empty list cached
+    rule = services.rule_save(
+        rule=Rule(
+            name="z", kind="words", terms="zebra-word", scopes=["chat"], action="block", explanation="."
+        ),
+        actor=None,
+    )
+    assert services.screen_text(text=text, scope="chat").is_blocked
+    rule.is_enabled = False
+    services.rule_save(rule=rule, actor=None)
+    assert services.screen_text(text=text, scope="chat").action == "allow"
+    rule.is_enabled = True
+    services.rule_save(rule=rule, actor=None)
+    services.rule_delete(rule=rule, actor=None)
+    assert services.screen_text(text=text, scope="chat").action == "allow"
