@@ -229,7 +229,7 @@ def test_digest_shows_the_section_in_html_and_text(reader, writer, team):
     (message,) = mails_to(reader)
     assert message.subject.endswith("Your daily digest")
     assert "Most-reacted posts in your groups and tags" in message.body
-    assert "- Quarterly launch plan (3 reactions)" in message.body
+    assert "- Quarterly launch plan (Wes Writer in Private group · 3 reactions)" in message.body
     assert f"http://localhost/feed/posts/{post.pk}/" in message.body
     html, _mimetype = message.alternatives[0]
     assert "Most-reacted posts in your groups and tags" in html
