@@ -3,7 +3,7 @@
 A post counts as seen by a person when any of these holds:
 - it was on a feed page they rendered (Home, Company, a group, a tag, a person; each "load more"
   page too), in the HTML or through the API's post list, or they opened the post (its page, the
-  API's post detail, the question page): one `PostSeen` row, written by `posts_seen`;
+  API's post detail, the question page): one `PostSeen` row, written by `posts_mark_seen`;
 - they reacted to it, commented on it or acknowledged it (they plainly had it in front of them;
   read from those rows, nothing extra is written);
 - they wrote it.
@@ -14,7 +14,8 @@ digest period plus a day of slack): older posts are never suggested, so there is
 remember about them. `prune_seen_posts` deletes the rows older than that window (daily cron).
 
 Not recorded: posts that arrive live over the socket into an open feed (the next render records
-them) and posts shown only as a title (profile sections, search results).
+them), posts shown only as a title (profile sections, search results) and the Articles and
+Praise tabs of a person's page.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _active(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
-def posts_seen(*, user: User, posts: Iterable[Post], now: datetime.datetime | None = None) -> int:
+def posts_mark_seen(*, user: User, posts: Iterable[Post], now: datetime.datetime | None = None) -> int:
     """Remember that `user` has had `posts` in front of them. At most one query (an insert that
     ignores rows already there); returns how many posts were offered for recording."""
     if not _active(user):

@@ -34,7 +34,7 @@ from feed.permissions import (
     check_view_comment_permission,
     check_view_post_permission,
 )
-from feed.seen import posts_seen
+from feed.seen import posts_mark_seen
 from feed.selectors import BadCursor, FeedSpec
 from groups.permissions import can_post_in_group, can_view_group_content, check_view_group_permission
 from profiles.permissions import can_follow
@@ -58,7 +58,7 @@ def _render_feed(request: HttpRequest, spec: FeedSpec, template: str, context: d
     groups = selectors.writable_groups(user)
     writable_ids = {group.pk for group in groups}
     shown = page.pinned + page.posts
-    posts_seen(user=user, posts=shown)
+    posts_mark_seen(user=user, posts=shown)
     decorate_posts(user, shown, writable_group_ids=writable_ids)
     attach_content_html(shown, variant="card")
     context.update(
@@ -296,7 +296,7 @@ def _post_context(request: HttpRequest, post: Post, *, comment_form: CommentForm
 @require_GET
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_for_detail(request.user, pk)
-    posts_seen(user=request.user, posts=[post])
+    posts_mark_seen(user=request.user, posts=[post])
     return render(request, "feed/post_detail.html", _post_context(request, post))
 
 

@@ -96,13 +96,19 @@ def notification_message(*, user: User, item: NotificationItem) -> EmailMultiAlt
 
 def send(messages: Sequence[EmailMultiAlternatives], *, connection: BaseEmailBackend | None = None) -> int:
     """Send over one connection (`connection` if given, e.g. from `connection()` for a batch); a
-    failing mail server is logged, never raised to the caller."""
+    failing mail server is logged, never raised to the caller. After a failure a batch connection
+    is closed, so the next send opens a fresh one (a server that dropped us is tried again)."""
     if not messages:
         return 0
     try:
         return (connection or get_connection()).send_messages(list(messages)) or 0
     except Exception:  # an SMTP outage must not break the action that triggered the mail
         logger.exception("notifications: sending %d e-mail(s) failed", len(messages))
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                logger.exception("notifications: closing the mail connection failed")
         return 0
 
 

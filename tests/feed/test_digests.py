@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from feed.digests import most_reacted_unseen
 from feed.models import Post, PostSeen, Tag
-from feed.seen import SEEN_WINDOW, posts_seen, prune_seen_posts
+from feed.seen import SEEN_WINDOW, posts_mark_seen, prune_seen_posts
 from feed.services import (
     acknowledgement_create,
     post_create,
@@ -205,14 +205,14 @@ def test_posts_seen_records_recent_posts_of_others_once(reader, writer):
     mine = post_create(author=reader, body="mine")
     Post.objects.filter(pk=old.pk).update(created_at=timezone.now() - SEEN_WINDOW - HOUR)
     old.refresh_from_db()
-    posts_seen(user=reader, posts=[recent, old, mine])
-    posts_seen(user=reader, posts=[recent])
+    posts_mark_seen(user=reader, posts=[recent, old, mine])
+    posts_mark_seen(user=reader, posts=[recent])
     assert list(PostSeen.objects.filter(user=reader).values_list("post_id", flat=True)) == [recent.pk]
 
 
 def test_prune_seen_posts_forgets_records_older_than_the_window(reader, writer):
     post = post_create(author=writer, body="x")
-    posts_seen(user=reader, posts=[post])
+    posts_mark_seen(user=reader, posts=[post])
     PostSeen.objects.create(
         user=UserFactory(), post=post, seen_at=timezone.now() - SEEN_WINDOW - datetime.timedelta(minutes=1)
     )

@@ -252,3 +252,44 @@ def test_a_failed_digest_is_sent_by_the_next_run(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert send_digests(period=DigestPeriod.DAILY, now=now + datetime.timedelta(minutes=5)).sent == 1
     assert len(mails_to(user)) == 1
+
+
+class FlakyBackend(locmem.EmailBackend):
+    """Like the SMTP backend: `open()` keeps an existing connection, sending opens one if there is
+    none. The server drops the first connection while sending; a fresh one works."""
+
+    drops_left = 1
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = None
+
+    def open(self):
+        if self.connection is not None:
+            return False
+        self.connection = "fresh"
+        return True
+
+    def close(self):
+        self.connection = None
+
+    def send_messages(self, messages):
+        self.open()
+        if self.connection == "dropped":
+            raise OSError("the server closed the connection")
+        if FlakyBackend.drops_left:
+            FlakyBackend.drops_left -= 1
+            self.connection = "dropped"
+            raise OSError("the server closed the connection")
+        return super().send_messages(messages)
+
+
+def test_a_dropped_mail_connection_fails_one_digest_not_the_rest(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_digests.FlakyBackend"
+    FlakyBackend.drops_left = 1
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        follow(person)
+    report = send_digests(period=DigestPeriod.DAILY)
+    assert (report.sent, report.failed) == (2, 1)
+    assert DigestRun.objects.count() == 2
