@@ -71,6 +71,15 @@ def team(reader, writer):
     return make_group("private", writer, reader, slug="team")
 
 
+def moderate(post: Post, state: str) -> None:
+    """Hold or hide the post the way moderation writes it: `moderation_state` where posts carry
+    one, else the older `hidden_at` (the feed gate decides either way)."""
+    if "moderation_state" in {field.name for field in Post._meta.concrete_fields}:
+        Post.objects.filter(pk=post.pk).update(moderation_state=state)
+    else:
+        Post.objects.filter(pk=post.pk).update(hidden_at=timezone.now())
+
+
 def follow_tag(user, key: str) -> Tag:
     tag = Tag.objects.get(key=key)
     tag_follow(user=user, tag=tag)
@@ -166,17 +175,19 @@ def test_group_feed_seen_by_one_member_is_still_unseen_for_another(reader, write
 
 
 def test_most_reacted_unseen_applies_the_feed_gate(reader, writer):
-    """Followed-tag posts in secret and private groups the reader is not in, hidden and deleted
-    posts never show; the reader's own secret group does."""
+    """Followed-tag posts in secret and private groups the reader is not in, held, hidden and
+    deleted posts never show; the reader's own secret group does."""
     secret = make_group("secret", writer, slug="secret")
     private = make_group("private", writer, slug="private")
     own_secret = make_group("secret", writer, reader, slug="own-secret")
     react(post_create(author=writer, group=secret, body="Secret #launch"), 5)
     react(post_create(author=writer, group=private, body="Private #launch"), 5)
     hidden = react(post_create(author=writer, body="Hidden #launch"), 5)
+    held = react(post_create(author=writer, body="Held #launch"), 5)
     deleted = react(post_create(author=writer, body="Deleted #launch"), 5)
     react(post_create(author=writer, group=own_secret, body="Own secret"), 1)
-    Post.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    moderate(hidden, "hidden")
+    moderate(held, "held")
     post_delete(post=deleted, actor=writer)
     follow_tag(reader, "launch")
 
