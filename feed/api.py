@@ -36,6 +36,7 @@ from feed.permissions import (
     check_view_comment_permission,
     check_view_post_permission,
 )
+from feed.seen import posts_mark_seen
 from feed.selectors import BadCursor
 from groups.permissions import filter_visible_groups
 from moderation.api import ScreeningRefused
@@ -278,6 +279,7 @@ class PostListCreateApi(APIView):
             )
         except BadCursor:
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+        posts_mark_seen(user=request.user, posts=page.pinned + page.posts)
         next_url = None
         if page.next_cursor:
             query = request.query_params.copy()
@@ -325,7 +327,9 @@ class PostDetailApi(APIView):
 
     @extend_schema(responses=PostSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_post_data([_post_for_output(request, pk)])[0])
+        post = _post_for_output(request, pk)
+        posts_mark_seen(user=request.user, posts=[post])
+        return Response(_post_data([post])[0])
 
     @extend_schema(request=PostEditSerializer, responses=PostSerializer)
     def patch(self, request: Request, pk: int) -> Response:

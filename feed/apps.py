@@ -17,6 +17,10 @@ class FeedConfig(AppConfig):
 
         register_reportables()
 
+        from feed.digests import register as register_digest_section
+
+        register_digest_section()
+
         from feed.questions.registry import register as register_questions
 
         register_questions()

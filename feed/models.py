@@ -377,5 +377,24 @@ class Acknowledgement(models.Model):
         return f"{self.user_id} read {self.post_id}"
 
 
+class PostSeen(models.Model):
+    """The person has had the post in front of them: it was on a feed page they rendered (Home,
+    Company, a group, a tag, a person) or they opened it. Recorded by feed/seen.py only for recent
+    posts (what a digest may still suggest) and pruned after that window; the digest's
+    "most-reacted posts you have not seen" leaves these out."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("seen post")
+        verbose_name_plural = _("seen posts")
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="feed_postseen_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.post_id}"
+
+
 # Questions and answers (registered here so Django finds them in the feed app).
 from feed.questions.models import Answer, AnswerVote, ExpertRequest, Question  # noqa: E402, F401

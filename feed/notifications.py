@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from notifications.kinds import Kind
-from notifications.services import notify, withdraw
+from notifications.services import notifications_mark_read_for_target, notify, withdraw
 
 if TYPE_CHECKING:
     from feed.models import Comment, Post, Reaction
@@ -106,6 +106,11 @@ def reacted(reaction: Reaction) -> None:
 def reaction_withdrawn(*, user, item) -> None:
     """A reaction was taken back: the aggregated notification loses that person."""
     withdraw(kind=Kind.REACTION, actor=user, target=item)
+
+
+def must_read_acknowledged(post: Post, user) -> None:
+    """Once read and acknowledged, the must-read notice is read too: nothing left to do."""
+    notifications_mark_read_for_target(user=user, target=post, kinds=[Kind.MUST_READ_ANNOUNCEMENT])
 
 
 def must_read_announcement(post: Post) -> None:

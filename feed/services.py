@@ -591,6 +591,7 @@ def acknowledgement_create(*, post: Post, user) -> Acknowledgement:
     if not can_acknowledge(user, post):
         raise PermissionDenied("There is nothing to acknowledge here.")
     acknowledgement, _ = Acknowledgement.objects.get_or_create(post=post, user=user)
+    notifications.must_read_acknowledged(post, user)
     return acknowledgement
 
 

@@ -42,6 +42,7 @@ from feed.permissions import (
     check_view_post_permission,
     filter_visible_comments,
 )
+from feed.seen import posts_mark_seen
 from feed.selectors import BadCursor, FeedSpec
 from groups.permissions import can_post_in_group, can_view_group_content, check_view_group_permission
 from moderation.services import ScreeningError
@@ -66,6 +67,7 @@ def _render_feed(request: HttpRequest, spec: FeedSpec, template: str, context: d
     groups = selectors.writable_groups(user)
     writable_ids = {group.pk for group in groups}
     shown = page.pinned + page.posts
+    posts_mark_seen(user=user, posts=shown)
     decorate_posts(user, shown, writable_group_ids=writable_ids)
     attach_moderation_links(shown, [c for post in shown for c in post.preview_comments])
     attach_card_html(request, shown, pinned_ids={post.pk for post in page.pinned})
@@ -322,6 +324,7 @@ def _post_context(request: HttpRequest, post: Post, *, comment_form: CommentForm
 @require_GET
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_for_detail(request.user, pk)
+    posts_mark_seen(user=request.user, posts=[post])
     return render(request, "feed/post_detail.html", _post_context(request, post))
 
 

@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from notifications import core_targets, receivers
+        from notifications import consumers, core_targets, receivers  # noqa: F401 (consumers: socket handler)
 
         core_targets.register()
         receivers.connect()

@@ -1,20 +1,11 @@
 """The e-mail digest: unread notifications the person chose to get "in the digest", plus sections
 other apps plug in (the feed's most-reacted posts), daily or weekly.
 
-Other apps add a section in their AppConfig.ready():
+Other apps add a section in their AppConfig.ready() with `register_digest_section(key, provider)`;
+feed/digests.py (the most-reacted posts you have not seen) is the worked example.
 
-    from notifications.digests import DigestItem, DigestSection, register_digest_section
-
-    def top_posts(user, *, since, period) -> DigestSection | None:
-        posts = selectors.most_reacted_unseen(user=user, since=since, limit=5)   # gated by the app
-        if not posts:
-            return None
-        items = [DigestItem(text=p.preview, url=p.get_absolute_url()) for p in posts]
-        return DigestSection(title=_("Most-reacted posts"), items=items)
-
-    register_digest_section("feed.top_posts", top_posts)
-
-A section provider must apply its own app's visibility gate for `user`. Nothing is sent to a
+A section provider must apply its own app's visibility gate for `user` and cost a fixed number of
+queries (it is called once per person). Nothing is sent to a
 person whose digest would be empty, and a person gets at most one digest per period (one
 `DigestRun` row per user, period and day or ISO week).
 """
@@ -112,14 +103,23 @@ def digest_kinds(user: User, chosen: dict[str, str]) -> list[str]:
 
 
 def subscribers(period: DigestPeriod) -> Iterator[User]:
-    """Active people whose digest period (their own, else the site default) is `period`."""
+    """Active people whose digest period (their own, else the site default) is `period`, each with
+    `last_digest_at`: when their previous digest of this period went out (None if never)."""
     from profiles.models import User
 
     own = DigestSubscription.objects.filter(user_id=OuterRef("pk")).values("period")[:1]
+    last = (
+        DigestRun.objects.filter(user_id=OuterRef("pk"), period=period)
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
     return (
         User.objects.filter(is_active=True)
         .exclude(email="")
-        .annotate(digest_period=Coalesce(Subquery(own), Value(default_digest_period().value)))
+        .annotate(
+            digest_period=Coalesce(Subquery(own), Value(default_digest_period().value)),
+            last_digest_at=Subquery(last),
+        )
         .filter(digest_period=period.value)
         .order_by("pk")
         .iterator(chunk_size=500)
@@ -128,13 +128,17 @@ def subscribers(period: DigestPeriod) -> Iterator[User]:
 
 def build_digest(user: User, *, period: DigestPeriod, now: datetime.datetime) -> Digest:
     """What a digest for `user` would hold now: news since their last digest of this period
-    (at most one period back)."""
-    last = (
-        DigestRun.objects.filter(user=user, period=period)
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)
-    )
-    since = max([now - PERIOD_LENGTH[period], *last[:1]])
+    (at most one period back). `user.last_digest_at`, annotated by `subscribers()`, saves the
+    query for the previous digest."""
+    if hasattr(user, "last_digest_at"):
+        last = [user.last_digest_at] if user.last_digest_at is not None else []
+    else:
+        last = list(
+            DigestRun.objects.filter(user=user, period=period)
+            .order_by("-sent_at")
+            .values_list("sent_at", flat=True)[:1]
+        )
+    since = max([now - PERIOD_LENGTH[period], *last])
     chosen = dict(NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "delivery"))
     kinds = digest_kinds(user, chosen)
     digest = Digest(user=user, period=period, since=since)
@@ -215,7 +219,9 @@ def send_digests(*, period: DigestPeriod | str, now: datetime.datetime | None = 
 
     A `DigestRun` row is claimed before sending (unique per user, period and period key), so a
     second run for the same day or week, even concurrent, sends nothing twice; a failed send
-    releases the claim so the next run retries.
+    releases the claim so the next run retries. Costs a fixed number of queries per person
+    (their notifications and each section are gated per person) and one mail connection for
+    the whole run.
     """
     period = DigestPeriod(period)
     if period == DigestPeriod.NEVER:
@@ -224,29 +230,37 @@ def send_digests(*, period: DigestPeriod | str, now: datetime.datetime | None = 
     key = period_key(period, now)
     report = DigestReport()
     done = set(DigestRun.objects.filter(period=period, period_key=key).values_list("user_id", flat=True))
-    for user in subscribers(period):
-        if user.pk in done:
-            report.already_sent += 1
-            continue
-        digest = build_digest(user, period=period, now=now)
-        if digest.is_empty:
-            report.empty += 1
-            continue
-        try:
-            with transaction.atomic():
-                run = DigestRun.objects.create(
-                    user=user,
-                    period=period,
-                    period_key=key,
-                    sent_at=now,
-                    notification_count=len(digest.notifications),
-                )
-        except IntegrityError:
-            report.already_sent += 1
-            continue
-        if emails.send([digest_message(digest)]):
-            report.sent += 1
-        else:
-            run.delete()
-            report.failed += 1
+    with emails.connection() as connection:
+        for user in subscribers(period):
+            _send_one(user, period=period, key=key, now=now, done=done, report=report, connection=connection)
     return report
+
+
+def _send_one(
+    user: User, *, period: DigestPeriod, key: str, now, done: set[int], report: DigestReport, connection
+) -> None:
+    """Build, claim and mail one person's digest, counting the outcome in `report`."""
+    if user.pk in done:
+        report.already_sent += 1
+        return
+    digest = build_digest(user, period=period, now=now)
+    if digest.is_empty:
+        report.empty += 1
+        return
+    try:
+        with transaction.atomic():
+            run = DigestRun.objects.create(
+                user=user,
+                period=period,
+                period_key=key,
+                sent_at=now,
+                notification_count=len(digest.notifications),
+            )
+    except IntegrityError:
+        report.already_sent += 1
+        return
+    if emails.send([digest_message(digest)], connection=connection):
+        report.sent += 1
+    else:
+        run.delete()
+        report.failed += 1

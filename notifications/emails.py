@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -92,12 +94,37 @@ def notification_message(*, user: User, item: NotificationItem) -> EmailMultiAlt
     )
 
 
-def send(messages: Sequence[EmailMultiAlternatives]) -> int:
-    """Send over one connection; a failing mail server is logged, never raised to the caller."""
+def send(messages: Sequence[EmailMultiAlternatives], *, connection: BaseEmailBackend | None = None) -> int:
+    """Send over one connection (`connection` if given, e.g. from `connection()` for a batch); a
+    failing mail server is logged, never raised to the caller. After a failure a batch connection
+    is closed, so the next send opens a fresh one (a server that dropped us is tried again)."""
     if not messages:
         return 0
     try:
-        return get_connection().send_messages(list(messages)) or 0
+        return (connection or get_connection()).send_messages(list(messages)) or 0
     except Exception:  # an SMTP outage must not break the action that triggered the mail
         logger.exception("notifications: sending %d e-mail(s) failed", len(messages))
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                logger.exception("notifications: closing the mail connection failed")
         return 0
+
+
+@contextmanager
+def connection() -> Iterator[BaseEmailBackend]:
+    """One mail connection kept open for a batch (the digest run), closed at the end. If it cannot
+    be opened now, each `send` tries again and logs its own failure."""
+    backend = get_connection()
+    try:
+        backend.open()
+    except Exception:
+        logger.exception("notifications: opening the mail connection failed")
+    try:
+        yield backend
+    finally:
+        try:
+            backend.close()
+        except Exception:
+            logger.exception("notifications: closing the mail connection failed")

@@ -9,19 +9,31 @@ questions, moderation) call `notify` from their services instead (docs/notificat
 
 Connected once from NotificationsConfig.ready(). A failing receiver is logged and never turns
 the committed event into an error for the person who caused it.
+
+One model signal, and only for clean-up: an invitation that is accepted, declined or revoked is
+deleted (by groups/services.py, or with its group), and a generic foreign key cannot cascade, so
+`invitation_deleted` removes its notification in the same transaction and sends the invitee's
+new unread count to their open tabs after the commit. It decides nothing and tells nobody.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.utils import timezone
+
 from groups import signals as group_signals
+from groups.models import Invitation
 from groups.selectors import group_admin_users
 from notifications.kinds import Kind
-from notifications.services import notify, withdraw
+from notifications.models import Notification
+from notifications.services import delete_for_target, notify, withdraw
 from profiles import signals as profile_signals
 from profiles.models import User
 
@@ -91,9 +103,26 @@ def invitation_created(*, invitation, **_: Any) -> None:
     )
 
 
+def invitation_deleted(*, instance: Invitation, **_: Any) -> None:
+    """Accepted, declined or revoked: the invitation is gone, and so is its notification (the
+    invitee's live count follows after the commit). Runs inside the deleting transaction."""
+    delete_for_target(target=instance)
+
+
+# Following the same person again within this time tells them nothing new.
+REFOLLOW_QUIET = datetime.timedelta(days=1)
+
+
 @_after_the_event
 def person_followed(*, follower, followed, **_: Any) -> None:
-    """Someone starts following a colleague: the followed person hears of it."""
+    """Someone starts following a colleague: the followed person hears of it, once: following,
+    unfollowing and following again does not notify again while the first notice is unread or
+    less than a day old."""
+    already = Notification.objects.filter(
+        recipient_id=followed.pk, kind=Kind.NEW_FOLLOWER, actor_id=follower.pk
+    ).filter(Q(read_at__isnull=True) | Q(created_at__gt=timezone.now() - REFOLLOW_QUIET))
+    if already.exists():
+        return
     notify(recipients=[followed], kind=Kind.NEW_FOLLOWER, actor=follower, target=follower)
 
 
@@ -108,3 +137,9 @@ def connect() -> None:
     ]
     for signal, receiver in connections:
         signal.connect(receiver, weak=False, dispatch_uid=f"notifications.receivers.{receiver.__name__}")
+    post_delete.connect(
+        invitation_deleted,
+        sender=Invitation,
+        weak=False,
+        dispatch_uid="notifications.receivers.invitation_deleted",
+    )

@@ -220,6 +220,25 @@ def send_notification_emails(*, notification_ids: list[int]) -> int:
 
 
 @transaction.atomic
+def notifications_mark_read_for_target(*, user: User, target: Model, kinds: Iterable[Kind | str]) -> int:
+    """The person has done what these notifications asked of them (acknowledged the must-read,
+    answered the question they were asked to help with): their unread notifications of `kinds`
+    about `target` become read, so none lingers as a call to action. Returns how many changed;
+    the new unread count goes to their tabs after commit."""
+    content_type = ContentType.objects.get_for_model(target)
+    changed = Notification.objects.filter(
+        recipient_id=user.pk,
+        kind__in=[Kind(kind) for kind in kinds],
+        target_type=content_type,
+        target_id=target.pk,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+    if changed:
+        push_unread_counts_on_commit(users=[user])
+    return changed
+
+
+@transaction.atomic
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of the user's visible notifications read; Http404 for anything else."""
     notification = check_view_notification_permission(user, notification_id=notification_id)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from notifications.kinds import Kind
-from notifications.services import notify
+from notifications.services import notifications_mark_read_for_target, notify
 
 if TYPE_CHECKING:
     from feed.models import Post
@@ -63,6 +63,11 @@ def answered(answer: Answer, mentioned: list) -> None:
         excerpt=answer.body[:EXCERPT],
         exclude=[row.recipient_id for row in told],
     )
+
+
+def expert_answered(post: Post, expert) -> None:
+    """An expert who was asked to help has answered: their "Can you help?" notice is done."""
+    notifications_mark_read_for_target(user=expert, target=post, kinds=[Kind.EXPERT_REQUEST])
 
 
 def answer_accepted(post: Post, answer: Answer, *, actor) -> None:

@@ -300,6 +300,7 @@ def answer_create(*, question_post: Post, author, body: str, confirmed: bool = F
     question.post = question_post
     if answer.moderation_state == ModerationState.VISIBLE:
         notifications.answered(answer, rich.mentioned)
+    notifications.expert_answered(question_post, author)
     return answer
 
 

@@ -28,6 +28,7 @@ from feed.questions.permissions import (
     can_vote_answer,
     check_view_answer_permission,
 )
+from feed.seen import posts_mark_seen
 from moderation.models import ModerationState
 from moderation.services import ScreeningError
 from socialco.ratelimits import RateLimitExceeded
@@ -149,6 +150,7 @@ def _detail_context(request: HttpRequest, post, *, answer_form: AnswerForm | Non
 @require_GET
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.question_for_detail(request.user, pk)
+    posts_mark_seen(user=request.user, posts=[post])
     return render(request, "feed/questions/detail.html", _detail_context(request, post))
 
 

@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -206,3 +208,88 @@ def test_send_digests_command_reports_what_it_did():
     call_command("send_digests", "--period", "daily", stdout=out)
     assert "0 sent" in out.getvalue()
     assert "1 already sent this period" in out.getvalue()
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test backend, counting how often a connection is opened."""
+
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return super().open()
+
+
+class DownBackend(BaseEmailBackend):
+    """A mail server that is down: opening and sending both fail."""
+
+    def open(self):
+        raise OSError("SMTP is down")
+
+    def send_messages(self, messages):
+        raise OSError("SMTP is down")
+
+
+def test_a_digest_run_uses_one_mail_connection(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_digests.CountingBackend"
+    CountingBackend.opened = 0
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        follow(person)
+    assert send_digests(period=DigestPeriod.DAILY).sent == 3
+    assert CountingBackend.opened == 1
+    assert all(len(mails_to(person)) == 1 for person in people)
+
+
+def test_a_failed_digest_is_sent_by_the_next_run(settings):
+    user = UserFactory()
+    follow(user)
+    now = timezone.now()
+    settings.EMAIL_BACKEND = "tests.notifications.test_digests.DownBackend"
+    report = send_digests(period=DigestPeriod.DAILY, now=now)
+    assert (report.sent, report.failed) == (0, 1)
+    assert not DigestRun.objects.filter(user=user).exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_digests(period=DigestPeriod.DAILY, now=now + datetime.timedelta(minutes=5)).sent == 1
+    assert len(mails_to(user)) == 1
+
+
+class FlakyBackend(locmem.EmailBackend):
+    """Like the SMTP backend: `open()` keeps an existing connection, sending opens one if there is
+    none. The server drops the first connection while sending; a fresh one works."""
+
+    drops_left = 1
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = None
+
+    def open(self):
+        if self.connection is not None:
+            return False
+        self.connection = "fresh"
+        return True
+
+    def close(self):
+        self.connection = None
+
+    def send_messages(self, messages):
+        self.open()
+        if self.connection == "dropped":
+            raise OSError("the server closed the connection")
+        if FlakyBackend.drops_left:
+            FlakyBackend.drops_left -= 1
+            self.connection = "dropped"
+            raise OSError("the server closed the connection")
+        return super().send_messages(messages)
+
+
+def test_a_dropped_mail_connection_fails_one_digest_not_the_rest(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_digests.FlakyBackend"
+    FlakyBackend.drops_left = 1
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        follow(person)
+    report = send_digests(period=DigestPeriod.DAILY)
+    assert (report.sent, report.failed) == (2, 1)
+    assert DigestRun.objects.count() == 2

@@ -434,3 +434,23 @@ def test_a_failing_notification_never_breaks_the_event(django_capture_on_commit_
         join_request_create(actor=requester, group=group)
     assert JoinRequest.objects.filter(group=group, user=requester).exists()
     assert texts(admin) == []
+
+
+def test_notify_costs_the_same_queries_for_20_or_200_recipients(django_capture_on_commit_callbacks):
+    """A must-read for the whole company: no query per recipient in the request (the live counts
+    are counted by each open socket, see notifications/consumers.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actor = UserFactory()
+    counts = []
+    for size in (20, 200):
+        people = [UserFactory() for _ in range(size)]
+        with django_capture_on_commit_callbacks(execute=True):  # warm the caches
+            notify(recipients=[people[0]], kind=Kind.MENTION, actor=actor, target=actor)
+        with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+            rows = notify(recipients=people, kind=Kind.MENTION, actor=actor, target=actor)
+        assert len(rows) == size
+        # The rows go in with bulk INSERTs (several on SQLite, whose statements hold ~90 rows).
+        counts.append(len([q for q in ctx.captured_queries if not q["sql"].startswith("INSERT")]))
+    assert counts[0] == counts[1] <= 6, counts
