@@ -322,10 +322,15 @@ HIDEABLE_PROFILE_TEXT = ("bio", "bio_html", "pronouns")
 def without_hidden_text(viewer: User, person: User) -> User:
     """`person` for display to `viewer`: if moderation holds or hides their profile text and the
     viewer may not read it, the text fields are blanked on this in-memory copy (never saved) and
-    `profile_text_hidden` is set. At most one query (moderation's state of the profile)."""
+    `profile_text_hidden` is set; `profile_text_state` is "visible", "held" or "hidden" (to badge
+    held text for the person and moderators). One query (moderation's state), two when it is not visible."""
+    from moderation.selectors import moderation_state_of
     from profiles.permissions import can_view_profile_text
 
-    person.profile_text_hidden = not can_view_profile_text(viewer, person)
+    person.profile_text_state = moderation_state_of(person)
+    person.profile_text_hidden = person.profile_text_state != "visible" and not can_view_profile_text(
+        viewer, person
+    )
     if person.profile_text_hidden:
         for name in HIDEABLE_PROFILE_TEXT:
             setattr(person, name, "")
