@@ -93,13 +93,16 @@ class PersonSummarySerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)
-    pronouns = serializers.CharField(read_only=True)
+    pronouns = serializers.SerializerMethodField(help_text="Empty while moderation holds or hides it.")
     title = serializers.CharField(read_only=True)
     department = DepartmentSerializer(read_only=True, allow_null=True)
     location = serializers.CharField(read_only=True)
     avatar = AvatarUrlsField()
     is_former_employee = serializers.BooleanField(read_only=True)
     profile_url = serializers.SerializerMethodField()
+
+    def get_pronouns(self, person: User) -> str:
+        return "" if getattr(person, "profile_text_hidden", False) else person.pronouns
 
     def get_profile_url(self, person: User) -> str:
         return self.context["request"].build_absolute_uri(reverse("profiles:detail", args=[person.pk]))

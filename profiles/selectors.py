@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, LPad
 
+from moderation.selectors import hidden_from_viewer
 from profiles.models import Department, Endorsement, Follow, Skill, User
 from profiles.permissions import filter_visible_people
 
@@ -161,6 +162,9 @@ def people_search(viewer: User, filters: DirectoryFilters) -> QuerySet[User]:
             _has_topic("people", slug=filters.skill_slug) | _has_topic("advisors", slug=filters.skill_slug)
         )
     qs = qs.annotate(rank=_rank(" ".join(filters.query.split())))
+    # Pronouns are left out of the cards and the API list while moderation holds or hides the
+    # person's profile text (no extra query).
+    qs = qs.annotate(profile_text_hidden=hidden_from_viewer(viewer, User))
     qs = qs.annotate(
         sort_key=Concat(
             LPad(Cast(Value(999) - F("rank"), CharField()), 3, Value("0")),

@@ -321,3 +321,15 @@ def test_group_forms_have_live_screening(cast):
         html = _web(cast["author"]).get(url).content.decode()
         assert 'data-screen-scope="groups"' in html
         assert 'href="/guidelines/"' in html
+
+
+def test_hidden_or_held_profile_pronouns_left_out_of_the_directory(cast):
+    author, other, moderator = cast["author"], cast["other"], cast["moderator"]
+    _api(author).patch("/api/v1/me/", {"pronouns": "xe/xem"}, format="json")
+    _rule("hold", "profiles")
+    assert _api(author).patch("/api/v1/me/", {"bio": BIO}, format="json").status_code == 200
+    for viewer, sees in ((author, True), (moderator, True), (other, False)):
+        page = _web(viewer).get("/people/?q=Pia").content.decode()
+        assert ("xe/xem" in page) is sees
+        listed = _api(viewer).get("/api/v1/people/?q=Pia").json()["results"]
+        assert [p["pronouns"] for p in listed] == ["xe/xem" if sees else ""]
