@@ -27,6 +27,8 @@ from groups.permissions import (
     check_view_group_content_permission,
     check_view_group_permission,
 )
+from moderation.api import ScreeningRefused
+from moderation.services import ScreeningError
 from profiles.models import User
 from socialco.pagination import CursorPagination
 
@@ -82,6 +84,11 @@ class GroupCreateInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Group.Visibility.choices, default=Group.Visibility.OPEN)
     cover = serializers.FileField(required=False, help_text="JPEG, PNG, WebP or GIF; re-encoded.")
+    confirm_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Save although a usage-guideline rule warns (flagged for review).",
+    )
 
 
 class GroupUpdateInputSerializer(serializers.Serializer):
@@ -91,6 +98,11 @@ class GroupUpdateInputSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Group.Visibility.choices, required=False)
     cover = serializers.FileField(required=False)
     remove_cover = serializers.BooleanField(required=False, default=False)
+    confirm_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Save although a usage-guideline rule warns (flagged for review).",
+    )
 
 
 class MembershipOutputSerializer(serializers.Serializer):
@@ -144,11 +156,14 @@ class InvitationOutputSerializer(serializers.Serializer):
 # Shared behaviour -------------------------------------------------------------------------
 class GroupsApiView(APIView):
     """Turns the services' exceptions into API answers: ValidationError -> 400 with field
-    errors, RateLimited -> 429. Http404 and PermissionDenied are handled by DRF (404, 403)."""
+    errors, a screening refusal -> 400 {"detail", "code", "screening"}, RateLimited -> 429.
+    Http404 and PermissionDenied are handled by DRF (404, 403)."""
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, services.RateLimited):
             exc = Throttled(detail=str(exc))
+        elif isinstance(exc, ScreeningError):
+            exc = ScreeningRefused(exc)
         elif isinstance(exc, DjangoValidationError):
             detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             exc = ApiValidationError(detail=detail)
@@ -210,7 +225,8 @@ class GroupListCreateApi(GroupsApiView):
     def post(self, request: Request) -> Response:
         """Create a group; the caller becomes its owner (subject to the site policy)."""
         data = _input(GroupCreateInputSerializer, request.data)
-        group = services.group_create(actor=request.user, **data)
+        confirmed = data.pop("confirm_warnings", False)
+        group = services.group_create(actor=request.user, confirmed=confirmed, **data)
         return self.output(group, status_code=status.HTTP_201_CREATED)
 
 
@@ -224,7 +240,8 @@ class GroupDetailApi(GroupsApiView):
         """Change details (owners and admins; not while archived)."""
         group = self.group(pk)
         data = _input(GroupUpdateInputSerializer, request.data)
-        group = services.group_update(actor=request.user, group=group, **data)
+        confirmed = data.pop("confirm_warnings", False)
+        group = services.group_update(actor=request.user, group=group, confirmed=confirmed, **data)
         return self.output(group)
 
 

@@ -7,10 +7,20 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, JoinRequest, Membership
+from moderation.forms import ScreenedTextMixin
+from moderation.models import Scope
 from profiles.models import User
 
 
-class GroupForm(forms.Form):
+class GroupForm(ScreenedTextMixin, forms.Form):
+    """Create or edit a group. What the owner writes is screened with the "group descriptions"
+    rules (only what changed); a hold rule refuses the name and address, which are shown
+    wherever the group appears. Pass `author=request.user`."""
+
+    screened_fields = {"name": Scope.GROUPS, "slug": Scope.GROUPS, "description": Scope.GROUPS}
+    hold_refused_fields = frozenset({"name", "slug"})
+    screen_changed_only = True
+
     name = forms.CharField(label=_("Name"), max_length=100)
     slug = forms.SlugField(
         label=_("Address"),
@@ -22,7 +32,7 @@ class GroupForm(forms.Form):
         label=_("Description"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "data-screen-scope": Scope.GROUPS.value}),
         help_text=_("Markdown: **bold**, _italic_, lists and links."),
     )
     visibility = forms.ChoiceField(

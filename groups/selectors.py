@@ -15,6 +15,7 @@ from groups.permissions import (
     filter_visible_invitations,
     member_group_ids,
 )
+from moderation.models import ModerationItem
 from moderation.selectors import hidden_from_viewer
 
 if TYPE_CHECKING:
@@ -53,8 +54,19 @@ def group_directory(*, viewer: User, query: str = "", mine: bool = False) -> Que
 
 
 def group_for_page(*, viewer: User, group: Group) -> Group:
-    """The group with member_count and the viewer's state, for the group page header."""
-    return _with_viewer_state(viewer, Group.objects.filter(pk=group.pk)).select_related("creator").get()
+    """The group with member_count and the viewer's state, for the group page header, and
+    `text_state` (moderation's state of its texts: "held", "hidden" or None) to badge a held
+    description for its creator and moderators."""
+    opts = Group._meta
+    state = ModerationItem.objects.filter(
+        content_type__app_label=opts.app_label, content_type__model=opts.model_name, object_id=OuterRef("pk")
+    ).values("state")[:1]
+    return (
+        _with_viewer_state(viewer, Group.objects.filter(pk=group.pk))
+        .annotate(text_state=Subquery(state))
+        .select_related("creator")
+        .get()
+    )
 
 
 ROLE_ORDER = Case(

@@ -38,6 +38,14 @@ from groups.permissions import (
     is_group_owner,
     membership_of,
 )
+from moderation.models import Scope
+from moderation.services import (
+    ContentBlocked,
+    ScreeningError,
+    ScreenResult,
+    enforce_screening,
+    screening_record,
+)
 from socialco.markdown import render_markdown
 from socialco.uploads import process_image
 
@@ -172,6 +180,47 @@ def _end_membership(group: Group, membership: Membership, *, removed_by: User | 
 
 
 # Groups -----------------------------------------------------------------------------------
+def _group_screening(
+    *, actor: User, name: str | None, slug: str | None, description: str | None, confirmed: bool
+) -> ScreenResult | None:
+    """Screen what a group's owner or admin wrote with the "group descriptions" rules.
+
+    Pass only the texts that are new or changed (None skips one). The description may be held
+    (saved; shown only to the group's creator and moderators until approved); the name and the
+    address are shown wherever the group appears, so a hold rule refuses them. Raises
+    ContentBlocked before ConfirmationRequired (unconfirmed warning). Returns the result to
+    record with `screening_record`: a held description first, else a confirmed warning.
+    """
+    texts: list[tuple[str, bool]] = []  # (text, hold refused)
+    if name:
+        texts.append((name, True))
+    if slug:
+        texts.append((slug.replace("-", " "), True))
+    if description:
+        texts.append((description, False))
+    results: list[ScreenResult] = []
+    refusals: list[ScreeningError] = []
+    for text, hold_refused in texts:
+        try:
+            results.append(
+                enforce_screening(
+                    text=text,
+                    scope=Scope.GROUPS,
+                    author=actor,
+                    confirmed=confirmed,
+                    hold_refused=hold_refused,
+                )
+            )
+        except ScreeningError as exc:
+            refusals.append(exc)
+    blocked = [exc for exc in refusals if isinstance(exc, ContentBlocked)]
+    if blocked or refusals:
+        raise (blocked or refusals)[0]
+    held = [result for result in results if result.is_held]
+    flagged = [result for result in results if result.is_flagged]
+    return (held or flagged or [None])[0]
+
+
 @transaction.atomic
 def group_create(
     *,
@@ -181,13 +230,22 @@ def group_create(
     description: str = "",
     slug: str = "",
     cover: UploadedFile | None = None,
+    confirmed: bool = False,
 ) -> Group:
-    """Create a group with `actor` as its owner. Who may create groups is the site policy."""
+    """Create a group with `actor` as its owner. Who may create groups is the site policy.
+
+    The name, a chosen address and the description are screened (moderation, scope "groups"):
+    ContentBlocked or ConfirmationRequired (until `confirmed=True`) refuse it; a held
+    description is saved and shown only to its creator and moderators until approved.
+    """
     if not can_create_group(actor):
         raise PermissionDenied(_("Creating groups is not open to you on this site."))
-    _consume_rate_limit(actor, "create", GROUP_CREATE_RATE)
     name = " ".join((name or "").split())
     slug = (slug or "").strip().lower()
+    screening = _group_screening(
+        actor=actor, name=name, slug=slug, description=(description or "").strip(), confirmed=confirmed
+    )
+    _consume_rate_limit(actor, "create", GROUP_CREATE_RATE)
     if slug:
         _validate_slug(slug)
     group = Group(
@@ -203,6 +261,8 @@ def group_create(
         _set_cover(group, cover)
     group.save()
     _add_member(group, actor, role=Membership.Role.OWNER)
+    if screening is not None:
+        screening_record(target=group, result=screening)
     return group
 
 
@@ -220,15 +280,27 @@ def group_update(
     visibility: str = _UNSET,
     cover: UploadedFile | None = None,
     remove_cover: bool = False,
+    confirmed: bool = False,
 ) -> Group:
     """Change a group's details (owners and admins, not while archived). Arguments left out stay.
 
     Narrowing an open group's audience makes every live subscriber subscribe again through
     the gate; turning a group secret deletes its join requests (requesters lose any trace).
+    Changed texts are screened like `group_create`'s.
     """
     _check_visible(actor, group)
     check_manage_group_permission(actor, group)
     old_visibility = group.visibility
+    new_name = " ".join((name or "").split()) if name is not _UNSET else None
+    new_slug = (slug or "").strip().lower() if slug is not _UNSET else None
+    new_description = (description or "").strip() if description is not _UNSET else None
+    screening = _group_screening(
+        actor=actor,
+        name=new_name if new_name != group.name else None,
+        slug=new_slug if new_slug != group.slug else None,
+        description=new_description if new_description != group.description else None,
+        confirmed=confirmed,
+    )
     if name is not _UNSET:
         group.name = " ".join((name or "").split())
     if slug is not _UNSET:
@@ -249,6 +321,8 @@ def group_update(
         old_files = [group.cover_large.name, group.cover_small.name]
         group.cover_large = group.cover_small = ""
     group.save()
+    if screening is not None:
+        screening_record(target=group, result=screening)
     _delete_files_on_commit(old_files)
     if old_visibility == Group.Visibility.OPEN and group.visibility != Group.Visibility.OPEN:
         events.revoke_all_subscriptions_on_commit(group_id=group.pk)

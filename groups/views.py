@@ -39,6 +39,7 @@ from groups.permissions import (
     is_group_owner,
     membership_of,
 )
+from moderation.services import ScreeningError
 from profiles.models import User
 from socialco.protected_files import serve_protected_file
 
@@ -143,7 +144,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     if not can_create_group(request.user):
         raise PermissionDenied(_("Creating groups is not open to you on this site."))
-    form = GroupForm(request.POST or None, request.FILES or None)
+    form = GroupForm(request.POST or None, request.FILES or None, author=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -154,9 +155,12 @@ def create(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 visibility=data["visibility"],
                 cover=data["cover"],
+                confirmed=form.screening_confirmed,
             )
         except ValidationError as exc:
             form.add_service_error(exc)
+        except ScreeningError as exc:  # the rules changed between the form's check and the save
+            form.add_error(None, exc.as_validation_error())
         else:
             messages.success(request, _("Your group “%(name)s” is ready.") % {"name": group.name})
             return redirect("groups:detail", slug=group.slug)
@@ -199,7 +203,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not can_archive_group(request.user, group):
         check_manage_group_permission(request.user, group)
     editable = can_manage_group(request.user, group)
-    form = GroupForm(request.POST or None, request.FILES or None, group=group)
+    form = GroupForm(request.POST or None, request.FILES or None, group=group, author=request.user)
     if request.method == "POST":
         check_manage_group_permission(request.user, group)
         if form.is_valid():
@@ -214,9 +218,12 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                     visibility=data["visibility"],
                     cover=data["cover"],
                     remove_cover=data.get("remove_cover", False),
+                    confirmed=form.screening_confirmed,
                 )
             except ValidationError as exc:
                 form.add_service_error(exc)
+            except ScreeningError as exc:  # the rules changed between the form's check and the save
+                form.add_error(None, exc.as_validation_error())
             else:
                 messages.success(request, _("Group settings saved."))
                 return redirect("groups:edit", slug=group.slug)

@@ -42,6 +42,11 @@ class ScreenedTextMixin:
     """
 
     screened_fields: dict[str, str] = {}
+    # Fields whose text is shown everywhere and cannot wait for review (names, tags): a hold
+    # rule refuses them like a block.
+    hold_refused_fields: frozenset[str] = frozenset()
+    # Edit forms built with the saved values as `initial` may screen only what the person changed.
+    screen_changed_only = False
 
     def __init__(self, *args, author=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -54,11 +59,16 @@ class ScreenedTextMixin:
         confirmed = str(self.data.get("moderation_confirmed", "")).lower() in ("1", "true", "on")
         for name, scope in self.screened_fields.items():
             value = cleaned.get(name)
-            if not value:
+            if not value or (self.screen_changed_only and name not in self.changed_data):
                 continue
+            text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
             try:
                 self.screening[name] = enforce_screening(
-                    text=str(value), scope=scope, author=self.author, confirmed=confirmed
+                    text=text,
+                    scope=scope,
+                    author=self.author,
+                    confirmed=confirmed,
+                    hold_refused=name in self.hold_refused_fields,
                 )
             except ContentBlocked as exc:
                 self.screening[name] = exc.result
@@ -68,6 +78,11 @@ class ScreenedTextMixin:
                 self.needs_confirmation = True
                 self.add_error(name, exc.as_validation_error())
         return cleaned
+
+    @property
+    def screening_confirmed(self) -> bool:
+        """Whether the person confirmed the warnings shown ("Post anyway"): pass it to the service."""
+        return any(result.is_flagged for result in self.screening.values())
 
 
 class ReportForm(forms.Form):

@@ -236,15 +236,23 @@ def screen_text(
 
 
 def enforce_screening(
-    *, text: str, scope: str, author: User | None = None, confirmed: bool = False
+    *,
+    text: str,
+    scope: str,
+    author: User | None = None,
+    confirmed: bool = False,
+    hold_refused: bool = False,
 ) -> ScreenResult:
     """`screen_text`, then raise ContentBlocked (block) or ConfirmationRequired (unconfirmed warn).
 
     Returns the result for allow, hold and confirmed warn: store `result.moderation_state` on
     the content and call `screening_record(target=..., result=...)` once it is saved.
+    `hold_refused=True` is for short labels shown everywhere that cannot be kept out of view
+    while a moderator reviews them (a group's name, pronouns, skill tags): a hold rule refuses
+    them like a block (ContentBlocked, whose result keeps `action == "hold"`).
     """
     result = screen_text(text=text, scope=scope, author=author, confirmed=confirmed)
-    if result.is_blocked:
+    if result.is_blocked or (hold_refused and result.is_held):
         raise ContentBlocked(result)
     if result.needs_confirmation:
         raise ConfirmationRequired(result)

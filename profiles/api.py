@@ -27,6 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from moderation.api import ScreeningRefused
+from moderation.services import ScreeningError
 from profiles import selectors, services
 from profiles.models import User, clean_skill_names
 from profiles.permissions import (
@@ -91,13 +93,16 @@ class PersonSummarySerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)
-    pronouns = serializers.CharField(read_only=True)
+    pronouns = serializers.SerializerMethodField(help_text="Empty while moderation holds or hides it.")
     title = serializers.CharField(read_only=True)
     department = DepartmentSerializer(read_only=True, allow_null=True)
     location = serializers.CharField(read_only=True)
     avatar = AvatarUrlsField()
     is_former_employee = serializers.BooleanField(read_only=True)
     profile_url = serializers.SerializerMethodField()
+
+    def get_pronouns(self, person: User) -> str:
+        return "" if getattr(person, "profile_text_hidden", False) else person.pronouns
 
     def get_profile_url(self, person: User) -> str:
         return self.context["request"].build_absolute_uri(reverse("profiles:detail", args=[person.pk]))
@@ -176,7 +181,7 @@ class MeSerializer(serializers.Serializer):
     """The signed-in person. Only the fields in WRITABLE may be changed; sending any other
     field (org fields, e-mail, is_staff...) is refused with 400 rather than silently ignored."""
 
-    WRITABLE = ("pronouns", "phone", "time_zone", "bio", "skills", "ask_me_about")
+    WRITABLE = ("pronouns", "phone", "time_zone", "bio", "skills", "ask_me_about", "confirm_warnings")
 
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
@@ -195,6 +200,12 @@ class MeSerializer(serializers.Serializer):
     bio = serializers.CharField(max_length=2000, allow_blank=True, required=False, trim_whitespace=False)
     skills = SkillListField(required=False, write_only=True)
     ask_me_about = SkillListField(required=False, write_only=True)
+    confirm_warnings = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Save although a usage-guideline rule warns (the change is flagged for review).",
+    )
 
     def to_representation(self, user: User) -> dict:
         data = super().to_representation(user)
@@ -305,7 +316,9 @@ class FollowView(APIView):
 
 class MeView(APIView):
     """The signed-in person's profile. PATCH changes only pronouns, phone, time_zone, bio,
-    skills and ask_me_about; any other field in the body is refused with 400."""
+    skills and ask_me_about; any other field in the body is refused with 400. Texts are
+    screened with the usage-guideline rules: a refusal is 400 {"detail", "code", "screening"};
+    send "confirm_warnings": true to save despite a warning."""
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
@@ -317,10 +330,14 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        confirmed = data.pop("confirm_warnings", False)
         try:
-            services.profile_update(user=request.user, **serializer.validated_data)
+            services.profile_update(user=request.user, confirmed=confirmed, **data)
         except DjangoValidationError as exc:
             raise _api_errors(exc) from None
+        except ScreeningError as exc:
+            raise ScreeningRefused(exc) from None
         return Response(MeSerializer(self._me(request), context={"request": request}).data)
 
     @staticmethod

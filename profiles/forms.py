@@ -8,6 +8,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from moderation.forms import ScreenedTextMixin
+from moderation.models import Scope
 from profiles.models import User, clean_skill_names, phone_validator, split_skill_list
 from profiles.services import avatar_process
 
@@ -57,8 +59,25 @@ class SkillListField(forms.CharField):
         return clean_skill_names(split_skill_list(text))
 
 
-class ProfileForm(forms.Form):
-    """What a person edits on their own profile. Org fields are deliberately absent."""
+SCREENED_WIDGET_ATTRS = {"data-screen-scope": Scope.PROFILES.value}
+
+
+class ProfileForm(ScreenedTextMixin, forms.Form):
+    """What a person edits on their own profile. Org fields are deliberately absent.
+
+    The texts the person writes are screened with the "profile texts" rules (only those they
+    changed: bind the form with `initial=ProfileForm.initial_for(...)`). Pronouns and skill or
+    topic names are shown in every list, so a hold rule refuses them like a block.
+    """
+
+    screened_fields = {
+        "bio": Scope.PROFILES,
+        "pronouns": Scope.PROFILES,
+        "skills": Scope.PROFILES,
+        "ask_me_about": Scope.PROFILES,
+    }
+    hold_refused_fields = frozenset({"pronouns", "skills", "ask_me_about"})
+    screen_changed_only = True
 
     pronouns = forms.CharField(
         label=_("Pronouns"),
@@ -84,7 +103,7 @@ class ProfileForm(forms.Form):
         label=_("About you"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, **SCREENED_WIDGET_ATTRS}),
         help_text=_("Markdown: **bold**, _italic_, lists and links. At most 2,000 characters."),
     )
     skills = SkillListField(

@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, LPad
 
+from moderation.selectors import hidden_from_viewer
 from profiles.models import Department, Endorsement, Follow, Skill, User
 from profiles.permissions import filter_visible_people
 
@@ -161,6 +162,9 @@ def people_search(viewer: User, filters: DirectoryFilters) -> QuerySet[User]:
             _has_topic("people", slug=filters.skill_slug) | _has_topic("advisors", slug=filters.skill_slug)
         )
     qs = qs.annotate(rank=_rank(" ".join(filters.query.split())))
+    # Pronouns are left out of the cards and the API list while moderation holds or hides the
+    # person's profile text (no extra query).
+    qs = qs.annotate(profile_text_hidden=hidden_from_viewer(viewer, User))
     qs = qs.annotate(
         sort_key=Concat(
             LPad(Cast(Value(999) - F("rank"), CharField()), 3, Value("0")),
@@ -322,10 +326,15 @@ HIDEABLE_PROFILE_TEXT = ("bio", "bio_html", "pronouns")
 def without_hidden_text(viewer: User, person: User) -> User:
     """`person` for display to `viewer`: if moderation holds or hides their profile text and the
     viewer may not read it, the text fields are blanked on this in-memory copy (never saved) and
-    `profile_text_hidden` is set. At most one query (moderation's state of the profile)."""
+    `profile_text_hidden` is set; `profile_text_state` is "visible", "held" or "hidden" (to badge
+    held text for the person and moderators). One query (moderation's state), two when it is not visible."""
+    from moderation.selectors import moderation_state_of
     from profiles.permissions import can_view_profile_text
 
-    person.profile_text_hidden = not can_view_profile_text(viewer, person)
+    person.profile_text_state = moderation_state_of(person)
+    person.profile_text_hidden = person.profile_text_state != "visible" and not can_view_profile_text(
+        viewer, person
+    )
     if person.profile_text_hidden:
         for name in HIDEABLE_PROFILE_TEXT:
             setattr(person, name, "")

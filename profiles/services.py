@@ -14,7 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from profiles.models import Department, Endorsement, Follow, Skill, User, clean_skill_names
+from moderation.models import Scope
+from moderation.services import (
+    ContentBlocked,
+    ScreeningError,
+    ScreenResult,
+    enforce_screening,
+    screening_record,
+)
+from profiles.models import Department, Endorsement, Follow, Skill, User, clean_skill_names, skill_key
 from profiles.signals import person_followed
 from socialco.markdown import render_markdown
 from socialco.uploads import ProcessedImage, process_image
@@ -175,6 +183,58 @@ def user_manager_set(*, user: User, manager: User | None) -> bool:
 
 
 # --- Own profile ----------------------------------------------------------------------------
+def _profile_screening(
+    *,
+    user: User,
+    bio: str | None,
+    pronouns: str | None,
+    skills: list[str] | None,
+    ask_me_about: list[str] | None,
+    confirmed: bool,
+) -> ScreenResult | None:
+    """Screen the profile texts the person changed with the "profile texts" rules.
+
+    The bio may be held (saved, shown only to the person and moderators until approved);
+    pronouns and skill/topic names are shown in every list and shared as tags, so a hold rule
+    refuses them. Raises ContentBlocked (a block, or a hold on a label) before
+    ConfirmationRequired (an unconfirmed warning). Returns the result to record: a held bio
+    first, else any confirmed warning, else None.
+    """
+    texts: list[tuple[str, bool]] = []  # (text, hold refused)
+    if bio is not None and bio.strip() != user.bio:
+        texts.append((bio, False))
+    if pronouns is not None and " ".join(pronouns.split()) != user.pronouns:
+        texts.append((pronouns, True))
+    for names, current in ((skills, user.skills), (ask_me_about, user.ask_me_about)):
+        if names is None:
+            continue
+        known = {skill_key(name) for name in current.values_list("name", flat=True)}
+        added = [name for name in clean_skill_names(names) if skill_key(name) not in known]
+        if added:
+            texts.append((", ".join(added), True))
+    results: list[ScreenResult] = []
+    refusals: list[ScreeningError] = []
+    for text, hold_refused in texts:
+        try:
+            results.append(
+                enforce_screening(
+                    text=text,
+                    scope=Scope.PROFILES,
+                    author=user,
+                    confirmed=confirmed,
+                    hold_refused=hold_refused,
+                )
+            )
+        except ScreeningError as exc:
+            refusals.append(exc)
+    blocked = [exc for exc in refusals if isinstance(exc, ContentBlocked)]
+    if blocked or refusals:
+        raise (blocked or refusals)[0]
+    held = [result for result in results if result.is_held]
+    flagged = [result for result in results if result.is_flagged]
+    return (held or flagged or [None])[0]
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -185,14 +245,32 @@ def profile_update(
     time_zone: str | None = None,
     skills: Iterable[str] | None = None,
     ask_me_about: Iterable[str] | None = None,
+    confirmed: bool = False,
 ) -> User:
     """Update the fields a person edits themselves; arguments left as None stay unchanged.
 
     Org fields (title, department, manager, location, start date) and account flags cannot be
     passed here at all. The bio's HTML is rendered and stored now. Endorsements of a skill the
     person drops are removed with it. Raises ValidationError (field -> messages).
+
+    The texts the person changed are screened (moderation, scope "profiles"): ContentBlocked
+    or ConfirmationRequired (until `confirmed=True`) refuse the whole change; a held bio is
+    saved and shown only to the person and moderators until a moderator approves it.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
+    skills = list(skills) if skills is not None else None
+    ask_me_about = list(ask_me_about) if ask_me_about is not None else None
+    try:
+        screening = _profile_screening(
+            user=user,
+            bio=bio,
+            pronouns=pronouns,
+            skills=skills,
+            ask_me_about=ask_me_about,
+            confirmed=confirmed,
+        )
+    except ValidationError:
+        screening = None  # too long or too many names: reported below with the field
     if bio is not None:
         user.bio = bio.strip()
         user.bio_html = render_markdown(user.bio)
@@ -226,6 +304,8 @@ def profile_update(
         Endorsement.objects.filter(person=user).exclude(skill__in=new_skills).delete()
     if new_topics is not None:
         user.ask_me_about.set(new_topics)
+    if screening is not None:
+        screening_record(target=user, result=screening)
     return user
 
 

@@ -24,6 +24,9 @@ from django_htmx.http import push_url
 
 from feed.selectors import profile_sections
 from groups.selectors import profile_group_list
+from moderation.models import ModerationState
+from moderation.selectors import moderation_state_of
+from moderation.services import ScreeningError
 from profiles import selectors, services
 from profiles.forms import ProfileForm
 from profiles.models import User
@@ -152,7 +155,7 @@ def edit(request: HttpRequest) -> HttpResponse:
                 consume(action="avatar", user_id=user.pk)
             except RateLimited:
                 return _rate_limited(request)
-        form = ProfileForm(request.POST, request.FILES)
+        form = ProfileForm(request.POST, request.FILES, initial=_profile_initial(user), author=user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -165,6 +168,7 @@ def edit(request: HttpRequest) -> HttpResponse:
                         time_zone=data["time_zone"],
                         skills=data["skills"],
                         ask_me_about=data["ask_me_about"],
+                        confirmed=form.screening_confirmed,
                     )
                     if form.processed_avatar:
                         services.avatar_store(user=user, images=form.processed_avatar)
@@ -173,20 +177,30 @@ def edit(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
+            except ScreeningError as exc:  # the rules changed between the form's check and the save
+                form.add_error(None, exc.as_validation_error())
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("profiles:detail", person_id=user.pk)
         if form.errors.get("avatar") is None and request.FILES.get("avatar"):
             form.add_error("avatar", _("Please choose the photo again (files are not kept on errors)."))
     else:
-        initial = ProfileForm.initial_for(
-            user,
-            skills=[s.name for s in user.skills.order_by(Lower("name"))],
-            topics=[s.name for s in user.ask_me_about.order_by(Lower("name"))],
-        )
-        form = ProfileForm(initial=initial)
+        form = ProfileForm(initial=_profile_initial(user), author=user)
     person = User.objects.select_related("department", "manager").get(pk=user.pk)
-    return render(request, "profiles/edit.html", {"form": form, "person": person})
+    context = {
+        "form": form,
+        "person": person,
+        "profile_held": moderation_state_of(person) == ModerationState.HELD,
+    }
+    return render(request, "profiles/edit.html", context)
+
+
+def _profile_initial(user: User) -> dict:
+    return ProfileForm.initial_for(
+        user,
+        skills=[s.name for s in user.skills.order_by(Lower("name"))],
+        topics=[s.name for s in user.ask_me_about.order_by(Lower("name"))],
+    )
 
 
 @require_GET
