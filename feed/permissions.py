@@ -128,17 +128,22 @@ def can_acknowledge(user: User, post: Post) -> bool:
 
 
 # Comments -----------------------------------------------------------------------------------
-def filter_visible_comments(user: User, qs: QuerySet[Comment] | None = None) -> QuerySet[Comment]:
+def filter_visible_comments(
+    user: User, qs: QuerySet[Comment] | None = None, *, posts_already_gated: bool = False
+) -> QuerySet[Comment]:
     """Live comments (and replies whose parent is live) on posts the user may see, without held
     or hidden ones (except the user's own; moderators keep them). A reply under a held or
-    hidden comment goes with it for whoever may not see that comment."""
+    hidden comment goes with it for whoever may not see that comment.
+
+    `posts_already_gated=True` leaves the post rule out: only for a `qs` that is restricted
+    to posts the caller loaded through filter_visible_posts in the same request (a prefetch
+    of a page's comments), where it would repeat the post gate inside the comment query."""
     qs = Comment.objects.all() if qs is None else qs
     if not _active(user):
         return qs.none()
-    qs = qs.filter(
-        deleted_at__isnull=True,
-        post__in=filter_visible_posts(user).values("id"),
-    ).exclude(parent__deleted_at__isnull=False)
+    if not posts_already_gated:
+        qs = qs.filter(post__in=filter_visible_posts(user).values("id"))
+    qs = qs.filter(deleted_at__isnull=True).exclude(parent__deleted_at__isnull=False)
     qs = filter_not_hidden(user, qs)
     if not getattr(user, "is_moderator", False):
         qs = qs.filter(

@@ -120,9 +120,10 @@ def home_filter(user, tagged: QuerySet | None = None) -> Q:
     )
 
 
-def feed_posts(user, spec: FeedSpec, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
-    """Every post of the feed `spec` the user may see (newest first), as a queryset."""
-    qs = filter_visible_posts(user, qs)
+def feed_posts(user, spec: FeedSpec, visible: QuerySet[Post] | None = None) -> QuerySet[Post]:
+    """Every post of the feed `spec` the user may see (newest first), as a queryset. `visible`
+    is filter_visible_posts(user), when the caller has it already."""
+    qs = filter_visible_posts(user) if visible is None else visible
     if spec.kind == FeedSpec.HOME:
         qs = qs.filter(home_filter(user))
     elif spec.kind == FeedSpec.GROUP:
@@ -176,26 +177,33 @@ def clamp_page_size(value, default: int = DEFAULT_PAGE_SIZE) -> int:
 
 
 # Loading posts for display -----------------------------------------------------------------
-def _for_viewer(user, qs: QuerySet[Post], *, preview_comments: bool = True) -> QuerySet[Post]:
+def _for_viewer(
+    user, qs: QuerySet[Post], *, preview_comments: bool = True, preview: QuerySet[Comment] | None = None
+) -> QuerySet[Post]:
     """Everything one post card needs, in a fixed number of queries for any number of posts:
     author and group joined, the viewer's reaction and acknowledgement as subqueries, and the
     latest comments prefetched (images and praised people are loaded with the content
-    fragment, see feed/fragments.py)."""
-    preview = (
-        filter_visible_comments(user, Comment.objects.filter(parent__isnull=True))
-        .select_related("author")
-        .annotate(my_reaction=_my_reaction(user, "comment"))
-        .order_by("-created_at", "-id")
-    )
+    fragment, see feed/fragments.py). `qs` must already be narrowed by filter_visible_posts
+    (the preview comments rely on it); `preview` reuses _preview_comments(user) across calls."""
     qs = qs.select_related("author", "group").annotate(
         my_reaction=_my_reaction(user, "post"),
         acknowledged=Exists(Acknowledgement.objects.filter(post=OuterRef("pk"), user_id=user.pk)),
     )
     if not preview_comments:
         return qs
-    return qs.prefetch_related(
-        Prefetch("comments", queryset=preview[:PREVIEW_COMMENTS], to_attr="preview_comments_desc")
-    )
+    preview = _preview_comments(user) if preview is None else preview
+    return qs.prefetch_related(Prefetch("comments", queryset=preview, to_attr="preview_comments_desc"))
+
+
+def _preview_comments(user) -> QuerySet[Comment]:
+    """The newest visible top-level comments of each post, for a prefetch from posts that passed
+    filter_visible_posts (so the post gate is not repeated inside the comment query)."""
+    return (
+        filter_visible_comments(user, Comment.objects.filter(parent__isnull=True), posts_already_gated=True)
+        .select_related("author")
+        .annotate(my_reaction=_my_reaction(user, "comment"))
+        .order_by("-created_at", "-id")
+    )[:PREVIEW_COMMENTS]
 
 
 def _my_reaction(user, target: str) -> Subquery:
@@ -230,10 +238,14 @@ def feed_page(
     Raises BadCursor for a cursor we did not make.
     """
     now = timezone.now()
+    # The gate is built once per page and shared by the stream, its tagged branch and the pinned
+    # posts (building and compiling it costs more than running it).
+    visible = filter_visible_posts(user)
     if spec.kind == FeedSpec.HOME:
-        stream = _home_stream(user, now=now, cursor=cursor, limit=page_size + 1)
+        stream = _home_stream(user, now=now, cursor=cursor, limit=page_size + 1, visible=visible)
     else:
-        stream = feed_posts(user, spec)
+        stream = feed_posts(user, spec, visible)
+    preview = _preview_comments(user) if preview_comments else None
     pinned: list[Post] = []
     if spec.shows_pinned:
         stream = stream.exclude(pinned_until__gt=now)
@@ -241,33 +253,40 @@ def feed_page(
             pinned = list(
                 _for_viewer(
                     user,
-                    filter_visible_posts(user).filter(is_announcement=True, pinned_until__gt=now),
+                    visible.filter(is_announcement=True, pinned_until__gt=now),
                     preview_comments=preview_comments,
+                    preview=preview,
                 ).order_by("-created_at", "-id")[:10]
             )
     rows = list(
-        _for_viewer(user, after_cursor(stream, cursor), preview_comments=preview_comments)[: page_size + 1]
+        _for_viewer(user, after_cursor(stream, cursor), preview_comments=preview_comments, preview=preview)[
+            : page_size + 1
+        ]
     )
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     return FeedPage(posts=rows[:page_size], pinned=pinned, next_cursor=next_cursor)
 
 
-def _home_stream(user, *, now: datetime, cursor: str | None, limit: int) -> QuerySet[Post]:
+def _home_stream(
+    user, *, now: datetime, cursor: str | None, limit: int, visible: QuerySet[Post] | None = None
+) -> QuerySet[Post]:
     """The Home stream for one page, with its "tags I follow" branch bounded.
 
     Hashing every post id that carries a followed tag grows with the company (17,000 ids of
     100,000 posts, most of a page's database time). Only the newest `limit` visible, unpinned
     tagged posts after the cursor can be on this page, so the branch is narrowed to those:
     a post outside them is older than `limit` other tagged posts that the page would list
-    first. Same rows, in the same order, as feed_posts(user, FeedSpec(HOME)).
+    first. Same rows, in the same order, as feed_posts(user, FeedSpec(HOME)). `visible` is
+    filter_visible_posts(user), when the caller has it already.
     """
+    visible = filter_visible_posts(user) if visible is None else visible
     newest_tagged = (
-        after_cursor(filter_visible_posts(user).exclude(pinned_until__gt=now), cursor)
+        after_cursor(visible.exclude(pinned_until__gt=now), cursor)
         .filter(id__in=followed_tag_post_ids(user))
         .order_by("-created_at", "-id")
         .values("id")[:limit]
     )
-    qs = filter_visible_posts(user).filter(home_filter(user, tagged=newest_tagged))
+    qs = visible.filter(home_filter(user, tagged=newest_tagged))
     return qs.order_by("-created_at", "-id")
 
 

@@ -21,7 +21,7 @@ an N+1). `url` and `describe` must not query beyond what `queryset` selects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -110,13 +110,18 @@ def content_type_ids() -> dict[int, TargetType]:
     return {by_model[t.model].pk: t for t in types}
 
 
-def visible_q(user: User) -> Q:
+def visible_q(user: User, *, type_ids: Iterable[int] | None = None) -> Q:
     """A filter on Notification keeping only rows whose target exists and the user may see.
 
     One `target_id IN (subquery)` per registered type, OR-ed: the whole check runs inside the
-    list or count query itself. Rows of an unregistered type are never shown.
+    list or count query itself. Rows of an unregistered type are never shown. `type_ids`
+    (ContentType ids) leaves out the other types' checks, and so their rows: for callers that
+    know which types their rows have (building each type's gate costs milliseconds).
     """
     condition = Q(pk__in=[])
+    wanted = None if type_ids is None else set(type_ids)
     for ct_id, target_type in content_type_ids().items():
+        if wanted is not None and ct_id not in wanted:
+            continue
         condition |= Q(target_type_id=ct_id, target_id__in=target_type.visible_ids(user))
     return condition
