@@ -44,6 +44,13 @@ def test_seed_demo_builds_a_believable_company_and_is_idempotent(capsys):
     assert "DEMO DATA ONLY" in out
 
 
+@pytest.mark.django_db(transaction=True)  # real commits, so mail sent on commit would go out
+def test_seed_demo_sends_no_mail_and_ends_with_the_logins(capsys, mailoutbox):
+    call_command("seed_demo")
+    assert mailoutbox == []  # mentions, must-reads and expert requests notify demo people only
+    assert capsys.readouterr().out.rstrip().endswith("same password")
+
+
 def test_demo_login_works(client):
     call_command("seed_demo", quiet_logins=True)
     from profiles.management.commands.seed_demo import DEMO_PASSWORD

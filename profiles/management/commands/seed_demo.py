@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from profiles.models import MODERATORS_GROUP, User
 from profiles.services import department_get_or_create, user_upsert_verified
@@ -154,13 +155,29 @@ class Command(BaseCommand):
             help="Seed even though HTTPS=true says this is a production install (never do this).",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
         if settings.HTTPS and not options["allow_production"]:
             raise CommandError(
                 "Refusing to load demo data (a superuser with a published password) into a "
                 "production install (HTTPS=true). Pass --allow-production to override."
             )
+        # The demo people live at example.com: the mail their notifications would send goes
+        # nowhere (on the console backend it would bury the logins printed below).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            people = self._seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo company ready: {len(people)} staff."))
+        if not options["quiet_logins"]:
+            self.stdout.write(
+                "\nDemo logins (DEMO DATA ONLY: never use these passwords on a real install)\n"
+                f"  admin (staff, Django admin):  {ADMIN_EMAIL:<28} password: {DEMO_PASSWORD}\n"
+                f"  HR moderator:                 {HR_EMAIL:<28} password: {DEMO_PASSWORD}\n"
+                f"  employee:                     {people[1].email:<28} password: {DEMO_PASSWORD}\n"
+                f"  any of the {len(people)} staff: <first>.<last>@{DEMO_DOMAIN}, same password\n"
+            )
+
+    @transaction.atomic
+    def _seed(self) -> list[User]:
+        """The demo company, then each app's demo content; returns the people."""
         rng = random.Random(2026)  # a fixed seed: the same company every time
         password_hash = make_password(DEMO_PASSWORD)
 
@@ -240,16 +257,7 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed(people=people, rng=random.Random(f"{app_config.name}-2026"), stdout=self.stdout)
-
-        self.stdout.write(self.style.SUCCESS(f"Demo company ready: {len(people)} staff."))
-        if not options["quiet_logins"]:
-            self.stdout.write(
-                "\nDemo logins (DEMO DATA ONLY: never use these passwords on a real install)\n"
-                f"  admin (staff, Django admin):  {ADMIN_EMAIL:<28} password: {DEMO_PASSWORD}\n"
-                f"  HR moderator:                 {HR_EMAIL:<28} password: {DEMO_PASSWORD}\n"
-                f"  employee:                     {people[1].email:<28} password: {DEMO_PASSWORD}\n"
-                f"  any of the {len(people)} staff: <first>.<last>@{DEMO_DOMAIN}, same password\n"
-            )
+        return people
 
     @staticmethod
     def _names(rng: random.Random) -> list[tuple[str, str]]:
