@@ -185,6 +185,19 @@ class Rule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from moderation.services import forget_enabled_rules  # services import this module
+
+        forget_enabled_rules()  # screening reads a cached list of the enabled rules
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from moderation.services import forget_enabled_rules
+
+        forget_enabled_rules()
+        return result
+
     def clean(self) -> None:
         from moderation.matching import PatternError, compile_rule
 

@@ -176,14 +176,15 @@ class ConfirmationRequired(ScreeningError):
 
 
 # The enabled rules, kept in the shared cache (every process reads the same list): screening runs
-# on every chat message, post and comment, and the rules change rarely. `rule_save` and
-# `rule_delete` forget the list once their transaction commits, so a change applies to the next
-# text screened on any process; the timeout only bounds a change made outside those services.
+# on every chat message, post and comment, and the rules change rarely. `Rule.save()` and
+# `Rule.delete()` forget the list (forget_enabled_rules), whoever calls them (these services,
+# admin, a shell), so a change applies to the next text screened on any process; the timeout
+# only bounds a change made with a bulk `update()`.
 ENABLED_RULES_CACHE_KEY = "moderation:enabled-rules:v1"
 ENABLED_RULES_CACHE_SECONDS = 300
 
 
-def _forget_enabled_rules() -> None:
+def forget_enabled_rules() -> None:
     """Now (this transaction reads its own change) and after the commit (in case another process
     cached the old list in between)."""
     cache.delete(ENABLED_RULES_CACHE_KEY)
@@ -418,7 +419,6 @@ def rule_save(*, rule: Rule, actor: User | None, reason: str = "") -> Rule:
         old = _rule_values(previous) if previous else None
     rule.full_clean()
     rule.save()
-    _forget_enabled_rules()
     new = _rule_values(rule)
     if old != new:
         record_audit(
@@ -436,7 +436,6 @@ def rule_save(*, rule: Rule, actor: User | None, reason: str = "") -> Rule:
 def rule_delete(*, rule: Rule, actor: User | None) -> None:
     record_audit(actor=actor, action="rule.delete", target=rule, old=_rule_values(rule))
     rule.delete()
-    _forget_enabled_rules()
 
 
 # --- Reports --------------------------------------------------------------------------------

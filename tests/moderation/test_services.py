@@ -505,3 +505,18 @@ def test_enabled_rules_cache_follows_rule_changes():
     services.rule_save(rule=rule, actor=None)
     services.rule_delete(rule=rule, actor=None)
     assert services.screen_text(text=text, scope="chat").action == "allow"
+
+
+def test_enabled_rules_cache_follows_plain_model_saves_and_deletes():
+    """Admin forms, shells and fixtures write rules with save()/delete(), not the services."""
+    text = "the zebra-word here"
+    assert services.screen_text(text=text, scope="chat").action == "allow"  # the empty list cached
+    rule = Rule.objects.create(
+        name="z", kind="words", terms="zebra-word", scopes=["chat"], action="block", explanation="."
+    )
+    assert services.screen_text(text=text, scope="chat").is_blocked
+    rule.action = "warn"
+    rule.save()
+    assert services.screen_text(text=text, scope="chat").action == "warn"
+    rule.delete()
+    assert services.screen_text(text=text, scope="chat").action == "allow"
