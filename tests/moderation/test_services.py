@@ -529,3 +529,23 @@ def test_demo_reports_only_the_post_and_comment_it_wrote_itself(guidelines):
     for target in (post, comment):
         item = ModerationItem.objects.get(object_id=target.pk, content_type__model=target._meta.model_name)
         assert item.reports.count() == 1
+
+
+def test_migration_turns_stored_markdown_excerpts_into_plain_text(guidelines):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    migration = importlib.import_module("moderation.migrations.0003_excerpts_as_plain_text")
+    person = UserFactory()
+    content_type = ContentType.objects.get_for_model(person)
+    old = ModerationItem.objects.create(
+        content_type=content_type,
+        object_id=person.pk,
+        scope="profiles",
+        excerpt="I love **Python** &amp; `code`",
+    )
+    migration.excerpts_to_plain_text(apps, None)
+    old.refresh_from_db()
+    assert old.excerpt == "I love Python & code"
