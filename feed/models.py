@@ -14,11 +14,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import ModerationState
+from socialco.markdown import html_to_text
 
 POST_BODY_MAX = 10_000
 ARTICLE_BODY_MAX = 50_000
@@ -216,7 +216,7 @@ class Post(models.Model):
     @property
     def preview(self) -> str:
         """A short plain-text line for notifications and titles: the title, else the text."""
-        text = self.title or " ".join(strip_tags(self.body_html).split())
+        text = self.title or html_to_text(self.body_html)
         return Truncator(text).chars(80)
 
     def is_pinned(self, now=None) -> bool:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from notifications.kinds import Kind
 from notifications.services import notifications_mark_read_for_target, notify, withdraw
+from socialco.markdown import html_to_text
 
 if TYPE_CHECKING:
     from feed.models import Comment, Post, Reaction
@@ -57,7 +58,11 @@ def register_targets() -> None:
 def mentioned_in_post(post: Post, people: list) -> list:
     """People mentioned (or praised) in a post, who may see it. Returns the notifications made."""
     return notify(
-        recipients=people, kind=Kind.MENTION, actor=post.author, target=post, excerpt=post.body[:EXCERPT]
+        recipients=people,
+        kind=Kind.MENTION,
+        actor=post.author,
+        target=post,
+        excerpt=html_to_text(post.body_html)[:EXCERPT],
     )
 
 
@@ -69,7 +74,7 @@ def commented(comment: Comment, mentioned: list) -> None:
         kind=Kind.MENTION,
         actor=comment.author,
         target=comment,
-        excerpt=comment.body[:EXCERPT],
+        excerpt=html_to_text(comment.body_html)[:EXCERPT],
     )
     exclude = [row.recipient_id for row in told]
     if comment.parent_id is None:
@@ -81,7 +86,7 @@ def commented(comment: Comment, mentioned: list) -> None:
         kind=Kind.REPLY,
         actor=comment.author,
         target=target,
-        excerpt=comment.body[:EXCERPT],
+        excerpt=html_to_text(comment.body_html)[:EXCERPT],
         exclude=exclude,
     )
 
@@ -93,7 +98,7 @@ def mentioned_in_comment_edit(comment: Comment, people: list) -> None:
         kind=Kind.MENTION,
         actor=comment.author,
         target=comment,
-        excerpt=comment.body[:EXCERPT],
+        excerpt=html_to_text(comment.body_html)[:EXCERPT],
     )
 
 
@@ -121,5 +126,5 @@ def must_read_announcement(post: Post) -> None:
         kind=Kind.MUST_READ_ANNOUNCEMENT,
         actor=post.author,
         target=post,
-        excerpt=post.body[:EXCERPT],
+        excerpt=html_to_text(post.body_html)[:EXCERPT],
     )

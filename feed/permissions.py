@@ -99,12 +99,13 @@ def can_delete_post(user: User, post: Post) -> bool:
 
 
 def can_comment_on_post(user: User, post: Post, *, writable_group_ids: set[int] | None = None) -> bool:
-    """Anyone may comment on a company post; in a group, whoever may post there.
+    """Anyone may comment on a company post; in a group, whoever may post there; never on a
+    post that is not open for replies (held or hidden by moderation).
 
     `writable_group_ids` (from selectors.writable_group_ids) answers for many posts at once
     without a query per post.
     """
-    if not _active(user) or post.deleted_at is not None:
+    if not _active(user) or not is_open_for_replies(post):
         return False
     if post.group_id is None:
         return True
@@ -114,8 +115,14 @@ def can_comment_on_post(user: User, post: Post, *, writable_group_ids: set[int] 
 
 
 def can_react(user: User, post: Post) -> bool:
-    """Whoever may see a post may react to it and to its comments."""
-    return _active(user) and post.deleted_at is None
+    """Whoever may see a post may react to it and to its comments, while it is open for replies."""
+    return _active(user) and is_open_for_replies(post)
+
+
+def is_open_for_replies(post: Post) -> bool:
+    """A deleted post, or one moderation holds or hides, takes no new comments, answers or
+    reactions from anyone (its author and moderators still see it, with its badge)."""
+    return post.deleted_at is None and post.moderation_state == ModerationState.VISIBLE
 
 
 def can_view_acknowledgements(user: User, post: Post) -> bool:

@@ -16,6 +16,7 @@ from feed.models import Comment, Post
 from feed.permissions import can_view_comment, can_view_post
 from moderation.models import Scope
 from moderation.reportables import ItemContext, ThreadEntry, register_reportable
+from socialco.markdown import html_to_text
 
 CONTEXT_COMMENTS = 10
 
@@ -31,6 +32,12 @@ def post_text(post: Post) -> str:
     return f"{post.title}\n\n{post.body}" if post.title else post.body
 
 
+def post_shown_text(post: Post) -> str:
+    """The post as readers see it, in plain text (rendered markdown, mentions by name)."""
+    body = html_to_text(post.body_html)
+    return f"{post.title} · {body}" if post.title else body
+
+
 def post_context(post: Post) -> ItemContext:
     """The post and its latest comments (oldest first), nothing else of the group."""
     comments = list(
@@ -40,8 +47,11 @@ def post_context(post: Post) -> ItemContext:
     )
     return ItemContext(
         place=post_place(post),
-        thread=[ThreadEntry(post.author.display_name, post_text(post), post.created_at, is_target=True)]
-        + [ThreadEntry(c.author.display_name, c.body, c.created_at) for c in reversed(comments)],
+        thread=[ThreadEntry(post.author.display_name, post_shown_text(post), post.created_at, is_target=True)]
+        + [
+            ThreadEntry(c.author.display_name, html_to_text(c.body_html), c.created_at)
+            for c in reversed(comments)
+        ],
         details=[(_("Kind"), str(post.get_kind_display()))],
     )
 
@@ -62,10 +72,20 @@ def comment_context(comment: Comment) -> ItemContext:
     )
     return ItemContext(
         place=post_place(post),
-        thread=[ThreadEntry(post.author.display_name, post_text(post), post.created_at)]
-        + [ThreadEntry(c.author.display_name, c.body, c.created_at) for c in reversed(before)]
-        + [ThreadEntry(comment.author.display_name, comment.body, comment.created_at, is_target=True)]
-        + [ThreadEntry(c.author.display_name, c.body, c.created_at) for c in after],
+        thread=[ThreadEntry(post.author.display_name, post_shown_text(post), post.created_at)]
+        + [
+            ThreadEntry(c.author.display_name, html_to_text(c.body_html), c.created_at)
+            for c in reversed(before)
+        ]
+        + [
+            ThreadEntry(
+                comment.author.display_name,
+                html_to_text(comment.body_html),
+                comment.created_at,
+                is_target=True,
+            )
+        ]
+        + [ThreadEntry(c.author.display_name, html_to_text(c.body_html), c.created_at) for c in after],
     )
 
 

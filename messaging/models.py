@@ -11,17 +11,15 @@
 
 from __future__ import annotations
 
-import html
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from messaging.policy import MAX_BODY_CHARS
 from moderation.models import ModerationState
+from socialco.markdown import html_to_text
 
 
 def direct_key_for(user_a_id: int, user_b_id: int) -> str:
@@ -167,7 +165,7 @@ class Message(models.Model):
     @property
     def plain_text(self) -> str:
         """What a reader sees of the rendered message, as text (for list previews)."""
-        return " ".join(html.unescape(strip_tags(self.body_html)).split())
+        return html_to_text(self.body_html)
 
     @property
     def is_deleted(self) -> bool:

@@ -20,13 +20,18 @@ def _report_once(*, reporter, target, section: str, note: str) -> None:
     services.report_create(reporter=reporter, target=target, section=section, note=note)
 
 
+REPORTED_POST = "Honestly, whoever planned this quarter's offsite should never plan anything again."
+REPORTED_COMMENT = "Agreed, it was a waste of everyone's time. Typical of that team."
+
+
 def _seed_feed(*, staff, spam: str, respect: str) -> None:
-    """A post the hold rule held (its author sees it with a badge) and reports on a feed post and
-    a comment, when the feed demo made some. Through the feed's services; idempotent."""
+    """A post the hold rule held (its author sees it with a badge) and reports on a post and a
+    comment this demo writes itself (never on whatever post is newest: on a reused stack that
+    would be someone's real one). Through the feed's services; idempotent."""
     import uuid
 
     from feed.models import Comment, Post
-    from feed.services import post_create
+    from feed.services import comment_create, post_create
 
     author = staff[9]
     key = uuid.uuid5(uuid.NAMESPACE_URL, "socialco-demo/moderation/held-post")
@@ -36,11 +41,16 @@ def _seed_feed(*, staff, spam: str, respect: str) -> None:
             idempotency_key=key,
             body="Side project: crypto investment club with guaranteed returns. Ping me for the link!",
         )
-    post = Post.objects.filter(deleted_at__isnull=True, moderation_state="visible", kind="post").first()
-    comment = Comment.objects.filter(deleted_at__isnull=True, moderation_state="visible").first()
+    poster, commenter = staff[11], staff[10]
+    key = uuid.uuid5(uuid.NAMESPACE_URL, "socialco-demo/moderation/reported-post")
+    post = Post.objects.filter(author=poster, idempotency_key=key).first()
+    if post is None:
+        post = post_create(author=poster, idempotency_key=key, body=REPORTED_POST)
+    comment = Comment.objects.filter(post=post, author=commenter, body=REPORTED_COMMENT).first()
+    if comment is None:
+        comment = comment_create(post=post, author=commenter, body=REPORTED_COMMENT)
     for target, reporter in ((post, staff[43]), (comment, staff[44])):
-        if target is not None and target.author_id != reporter.pk:
-            _report_once(reporter=reporter, target=target, section=respect, note="Felt dismissive")
+        _report_once(reporter=reporter, target=target, section=respect, note="Felt dismissive")
 
 
 def seed(*, people, rng, stdout) -> None:

@@ -59,6 +59,7 @@ from moderation.selectors import (
 )
 from notifications.kinds import Kind
 from notifications.services import notify
+from socialco.markdown import markdown_to_text
 
 if TYPE_CHECKING:
     from profiles.models import User
@@ -442,7 +443,7 @@ def rule_delete(*, rule: Rule, actor: User | None) -> None:
 
 
 def _excerpt(text: str) -> str:
-    return Truncator(" ".join((text or "").split())).chars(EXCERPT_LENGTH)
+    return Truncator(markdown_to_text(text or "")).chars(EXCERPT_LENGTH)
 
 
 def _item_for_update(target: Model) -> ModerationItem:

@@ -45,6 +45,7 @@ from moderation.permissions import (
 from moderation.reportables import reportable_by_key
 from moderation.selectors import WriteState
 from profiles.models import User
+from socialco.markdown import markdown_to_text
 
 QUEUE_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
@@ -241,7 +242,7 @@ def report(request: HttpRequest, type_key: str, pk: int) -> HttpResponse:
         "entry": entry,
         "target": target,
         "type_key": type_key,
-        "excerpt": entry.text(target),
+        "excerpt": markdown_to_text(entry.text(target)),
     }
     if request.method == "POST" and form.is_valid():
         try:
@@ -325,7 +326,7 @@ def _render_item(
             "row": row,
             "item": item,
             "context": context,
-            "text": row.reportable.text(row.target)
+            "text": markdown_to_text(row.reportable.text(row.target))
             if row.reportable and row.target is not None
             else item.excerpt,
             "reports": _with_section_titles(list(selectors.item_reports(item))),

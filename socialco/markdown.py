@@ -9,8 +9,10 @@ produces is still passed through the allowlist: no script, no event handlers, no
 from __future__ import annotations
 
 from functools import cache
+from html import unescape
 
 import nh3
+from django.utils.html import strip_tags
 from markdown_it import MarkdownIt
 
 LINK_REL = "nofollow noopener noreferrer"
@@ -63,3 +65,14 @@ def render_markdown(text: str, *, compact: bool = False) -> str:
     if not compact:
         html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return sanitise_html(html, compact=compact)
+
+
+def html_to_text(html: str) -> str:
+    """The text a reader sees of (sanitised) HTML, on one line: tags dropped, entities decoded,
+    whitespace collapsed. For previews, excerpts and notification quotes; escape it on output."""
+    return " ".join(unescape(strip_tags(html or "")).split())
+
+
+def markdown_to_text(text: str, *, compact: bool = False) -> str:
+    """The plain text of `text` as rendered (`**Python**` -> `Python`), on one line."""
+    return html_to_text(render_markdown(text, compact=compact))

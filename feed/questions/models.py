@@ -7,11 +7,11 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import ModerationState
+from socialco.markdown import html_to_text
 
 ANSWER_BODY_MAX = 10_000
 MAX_QUESTION_TAGS = 5
@@ -95,7 +95,7 @@ class Answer(models.Model):
 
     @property
     def preview(self) -> str:
-        return Truncator(" ".join(strip_tags(self.body_html).split())).chars(80)
+        return Truncator(html_to_text(self.body_html)).chars(80)
 
 
 class AnswerVote(models.Model):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from notifications.kinds import Kind
 from notifications.services import notifications_mark_read_for_target, notify
+from socialco.markdown import html_to_text
 
 if TYPE_CHECKING:
     from feed.models import Post
@@ -53,14 +54,14 @@ def answered(answer: Answer, mentioned: list) -> None:
         kind=Kind.MENTION,
         actor=answer.author,
         target=answer,
-        excerpt=answer.body[:EXCERPT],
+        excerpt=html_to_text(answer.body_html)[:EXCERPT],
     )
     notify(
         recipients=[answer.question.post.author],
         kind=Kind.ANSWER,
         actor=answer.author,
         target=answer.question.post,
-        excerpt=answer.body[:EXCERPT],
+        excerpt=html_to_text(answer.body_html)[:EXCERPT],
         exclude=[row.recipient_id for row in told],
     )
 

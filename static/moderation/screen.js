@@ -38,6 +38,8 @@
   function slotFor(textarea) {
     const targetId = textarea.dataset.screenTarget;
     let slot = targetId ? document.getElementById(targetId) : null;
+    // The form's own slot (moderation/includes/screening.html) already carries the link.
+    if (!slot && textarea.form) slot = textarea.form.querySelector("[data-screen-slot]");
     if (!slot) {
       slot = document.createElement("div");
       slot.className = "screen-slot";

@@ -201,3 +201,17 @@ def test_question_page_with_30_answers_query_count_is_flat(client, django_assert
     with django_assert_max_num_queries(15):  # + 1: the post is recorded as seen (feed/seen.py)
         response = client.get(f"/questions/{post.pk}/")
     assert response.content.decode().count('<article class="answer') == 30
+
+
+def test_answer_form_offers_the_usage_guidelines_once_in_the_live_screening_slot(client):
+    import re
+
+    post = ask(UserFactory(), "Where is the usage guidelines link?")
+    client.force_login(UserFactory())
+    text = client.get(f"/questions/{post.pk}/").content.decode()
+    form = text[text.index('id="answer-form"') : text.index("</form>", text.index('id="answer-form"'))]
+    assert form.count("Usage guidelines") == 1
+    # screen.js fills this slot instead of adding a second link under the textarea.
+    assert re.search(
+        r'<div class="screen-slot" data-screen-slot><p class="screen-hint[^>]*><a href="/guidelines/', form
+    )

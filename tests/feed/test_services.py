@@ -423,3 +423,14 @@ def test_notification_targets_use_the_post_gate(member, outsider, groups):
     post.refresh_from_db()
     assert not can_view_post(member, post)
     assert not filter_visible_comments(member).exists()
+
+
+def test_notification_quotes_show_the_post_as_readers_see_it(user, staff_user):
+    harper = UserFactory(email="hr@example.com", display_name="Harper Moderator")
+    post = post_create(author=user, body="**Python** help, thanks @hr")
+    [mention] = _notes(harper, "mention")
+    assert mention.excerpt == "Python help, thanks @Harper Moderator"
+    assert post.preview == mention.excerpt  # the post's own preview names the person the same way
+    post_create(author=staff_user, body="Read the **new** _policy_", is_announcement=True, must_read=True)
+    [must_read] = _notes(user, "must_read_announcement")
+    assert must_read.excerpt == "Read the new policy"

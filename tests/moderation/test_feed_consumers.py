@@ -10,7 +10,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from feed.services import comment_create, post_create
+from feed.models import Comment
+from feed.services import comment_edit, post_create
 from groups.models import Membership
 from moderation import services as moderation
 from moderation.models import ModerationItem
@@ -40,6 +41,9 @@ def _world(*, held: bool):
     if held:
         make_rule(terms="holdme", action="hold", scopes=["posts"])
     post = post_create(author=author, group=group, body="socket post holdme" if held else "socket post")
+    # A comment from before the post was held or hidden (no new ones are taken after): its
+    # edits are the activity the sockets may or may not hear of.
+    Comment.objects.create(post=post, author=author, body="earlier", body_html="<p>earlier</p>")
     return author, member, moderator, group, post
 
 
@@ -56,7 +60,10 @@ def _restore(item, *, moderator):
     moderation.item_restore(item=item, moderator=moderator, reason="Fine after all.")
 
 
-create_comment = sync_to_async(comment_create)
+@sync_to_async
+def _edit_comment(post, *, body: str) -> None:
+    comment = Comment.objects.select_related("post", "author").get(post=post)
+    comment_edit(comment=comment, editor=comment.author, body=body)
 
 
 async def _socket(user) -> WebsocketCommunicator:
@@ -97,9 +104,9 @@ async def test_only_author_and_moderator_open_a_held_or_hidden_post(state):
         else:
             assert answer == missing  # exactly like a post that does not exist
             assert answer["type"] == "error"
-        # A comment on it reaches only those who may see the post.
-        await create_comment(post=post, author=author, body=f"reply for {user.pk}")
-        heard = [f for f in await _frames(socket) if f["type"] == "post.comment_created"]
+        # Activity on it reaches only those who may see the post.
+        await _edit_comment(post, body=f"edited for {user.pk}")
+        heard = [f for f in await _frames(socket) if f["type"] == "post.comment_changed"]
         assert bool(heard) is allowed
         await socket.disconnect()
 
@@ -119,7 +126,7 @@ async def test_held_post_is_not_announced_to_live_feeds():
 
 
 async def test_hide_drops_an_open_post_live_and_restore_offers_it_again():
-    author, member, moderator, _group, post = await _world(held=False)
+    _author, member, moderator, _group, post = await _world(held=False)
     reader = await _socket(member)
     assert (await _send(reader, {"type": "post.subscribe", "post": post.pk}))["type"] == "post.subscribed"
     assert (await _send(reader, {"type": "feed.subscribe", "feed": "company"}))["type"] == "feed.subscribed"
@@ -127,7 +134,7 @@ async def test_hide_drops_an_open_post_live_and_restore_offers_it_again():
     frames = await _frames(reader)
     assert {"type": "post.removed", "post": post.pk} in frames
     # Later activity on the hidden post does not reach the member's socket.
-    await create_comment(post=post, author=author, body="still talking")
+    await _edit_comment(post, body="still talking")
     assert [f for f in await _frames(reader) if f["type"].startswith("post.comment")] == []
     await _restore(item, moderator=moderator)
     frames = await _frames(reader)

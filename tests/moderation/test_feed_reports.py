@@ -158,3 +158,22 @@ def test_hr_moderator_cannot_change_the_site_policy(guidelines):
     for name in ("api:site-policy", "api:policy", "api:sitepolicy"):
         with pytest.raises(NoReverseMatch):
             reverse(name)
+
+
+def test_queue_and_item_page_show_the_reported_text_without_markdown(people):
+    author, reader = people["author"], people["reader"]
+    post = post_create(author=author, body="I love **Python** and `code`")
+    comment_create(post=post, author=author, body="A _shouted_ **reply**")
+    assert (
+        _web(reader).post(f"/moderation/report/feed.post/{post.pk}/", {"section": "other"}).status_code == 302
+    )
+    item = ModerationItem.objects.get(object_id=post.pk, content_type__model="post")
+    assert item.excerpt == "I love Python and code"
+    moderator = make_moderator(display_name="Mod Plain")
+    queue = _web(moderator).get("/moderation/").content.decode()
+    assert "I love Python and code" in queue
+    assert "**" not in queue
+    page = _web(moderator).get(f"/moderation/items/{item.pk}/").content.decode()
+    assert "I love Python and code" in page
+    assert "A shouted reply" in page
+    assert "**" not in page

@@ -291,3 +291,35 @@ def test_approving_a_held_question_asks_the_experts(world):
     question = Post.objects.select_related("question").get(pk=question.pk)
     assert question.moderation_state == "visible"
     assert question.question.routed_at is not None
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_held_and_hidden_posts_take_no_new_comments_or_reactions(world, state):
+    from django.core.exceptions import PermissionDenied
+
+    from feed.models import Comment, Reaction
+    from feed.questions.services import answer_create
+    from feed.services import reaction_set
+
+    post = world.items[("post", state)]
+    question = world.items[("question", state)]
+    for person in (world.author, world.moderator):
+        with pytest.raises(PermissionDenied):
+            comment_create(post=post, author=person, body="Still talking")
+        with pytest.raises(PermissionDenied):
+            reaction_set(user=person, kind="like", post=post)
+        with pytest.raises(PermissionDenied):
+            answer_create(question_post=question, author=person, body="An answer")
+    web = world.web(world.author)
+    page = web.get(f"/feed/posts/{post.pk}/").content.decode()
+    assert {"held": "Held for review", "hidden": "Hidden by a moderator"}[state] in page
+    assert f'action="/feed/posts/{post.pk}/comments/"' not in page
+    assert f"comment-body-{post.pk}-" not in page
+    assert web.post(f"/feed/posts/{post.pk}/comments/", {"body": "Sneaky"}).status_code in (403, 404)
+    assert web.post(f"/feed/posts/{post.pk}/react/", {"kind": "like"}).status_code in (403, 404)
+    api = world.api(world.author).post(f"/api/v1/posts/{post.pk}/comments/", {"body": "API"}, format="json")
+    assert api.status_code in (403, 404)
+    question_page = web.get(f"/questions/{question.pk}/").content.decode()
+    assert 'id="answer-form"' not in question_page
+    assert not Comment.objects.filter(post=post).exists()
+    assert not Reaction.objects.filter(post=post).exists()

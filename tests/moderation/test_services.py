@@ -520,3 +520,47 @@ def test_enabled_rules_cache_follows_plain_model_saves_and_deletes():
     assert services.screen_text(text=text, scope="chat").action == "warn"
     rule.delete()
     assert services.screen_text(text=text, scope="chat").action == "allow"
+
+
+def test_demo_reports_only_the_post_and_comment_it_wrote_itself(guidelines):
+    from django.core.management import call_command
+
+    from feed.models import Comment, Post
+    from feed.services import comment_create, post_create
+    from moderation.demo import REPORTED_COMMENT, REPORTED_POST
+
+    call_command("seed_demo", quiet_logins=True)
+    # A reused stack: real people posted and commented after the first seeding.
+    someone = UserFactory(display_name="Real Person")
+    real_post = post_create(author=someone, body="My real test post")
+    real_comment = comment_create(post=real_post, author=someone, body="My real test comment")
+    call_command("seed_demo", quiet_logins=True)
+    for real in (real_post, real_comment):
+        assert not ModerationItem.objects.filter(
+            object_id=real.pk, content_type__model=real._meta.model_name
+        ).exists()
+    post = Post.objects.get(body=REPORTED_POST)
+    comment = Comment.objects.get(body=REPORTED_COMMENT)
+    for target in (post, comment):
+        item = ModerationItem.objects.get(object_id=target.pk, content_type__model=target._meta.model_name)
+        assert item.reports.count() == 1
+
+
+def test_migration_turns_stored_markdown_excerpts_into_plain_text(guidelines):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    migration = importlib.import_module("moderation.migrations.0003_excerpts_as_plain_text")
+    person = UserFactory()
+    content_type = ContentType.objects.get_for_model(person)
+    old = ModerationItem.objects.create(
+        content_type=content_type,
+        object_id=person.pk,
+        scope="profiles",
+        excerpt="I love **Python** &amp; `code`",
+    )
+    migration.excerpts_to_plain_text(apps, None)
+    old.refresh_from_db()
+    assert old.excerpt == "I love Python & code"

@@ -83,3 +83,17 @@ def test_example_environment_passes_check_deploy(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_ci_installs_an_emoji_font_with_chromium_in_one_step():
+    """The browser job's screenshots show emoji, not empty boxes: Debian's colour emoji font is
+    installed by the same ensure-packages step as Chromium (which skips what is installed)."""
+    script = (ROOT / ".ci" / "run").read_text()
+    steps = [
+        line.split()
+        for line in script.splitlines()
+        if line.startswith("bash deploy/local/ensure-packages.sh")
+    ]
+    assert len(steps) == 1
+    assert {"chromium", "fonts-noto-color-emoji"} <= set(steps[0][2:])
+    assert subprocess.run(["bash", "-n", str(ROOT / ".ci" / "run")], timeout=30).returncode == 0

@@ -65,3 +65,9 @@ def test_compact_markdown_has_no_headings_or_tables():
     html = render_markdown("# Title\n\n| a |\n|---|\n| 1 |", compact=True)
     assert "<h" not in html
     assert "<table" not in html
+
+
+def test_markdown_to_text_is_the_rendered_text_on_one_line():
+    from socialco.markdown import markdown_to_text
+
+    assert markdown_to_text("**Python** &amp; <b>x</b>\n\n- one\n- two") == "Python & <b>x</b> one two"
