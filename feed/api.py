@@ -181,7 +181,7 @@ class ReactionInputSerializer(serializers.Serializer):
 
 
 # Helpers -------------------------------------------------------------------------------------
-def _call(func, **kwargs):
+def call_service(func, **kwargs):
     """Run a service; turn its errors into API answers (400 with field errors or with the
     screening body {"detail", "code", "screening"}, 403, 429)."""
     try:
@@ -317,7 +317,7 @@ class PostListCreateApi(APIView):
         values["confirmed"] = values.pop("confirm_warnings")
         key = values.get("idempotency_key")
         replay = key is not None and Post.objects.filter(author=request.user, idempotency_key=key).exists()
-        post = _call(services.post_create, author=request.user, group=group, praised=praised, **values)
+        post = call_service(services.post_create, author=request.user, group=group, praised=praised, **values)
         output = _post_data([_post_for_output(request, post.pk)])[0]
         return Response(output, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
 
@@ -336,7 +336,7 @@ class PostDetailApi(APIView):
         post = check_view_post_permission(request.user, pk)
         serializer = PostEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _call(
+        call_service(
             services.post_edit,
             post=post,
             editor=request.user,
@@ -349,7 +349,7 @@ class PostDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         post = check_view_post_permission(request.user, pk)
-        _call(services.post_delete, post=post, actor=request.user)
+        call_service(services.post_delete, post=post, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -394,7 +394,7 @@ class CommentListCreateApi(APIView):
             ).first()
             if parent is None:
                 raise ValidationError({"parent": ["No such comment on this post."]})
-        comment = _call(
+        comment = call_service(
             services.comment_create,
             post=post,
             author=request.user,
@@ -417,7 +417,7 @@ class CommentDetailApi(APIView):
             raise PermissionDenied("You cannot edit this comment.")
         serializer = CommentEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _call(
+        call_service(
             services.comment_edit,
             comment=comment,
             editor=request.user,
@@ -431,7 +431,7 @@ class CommentDetailApi(APIView):
         comment = check_view_comment_permission(request.user, pk)
         if not can_delete_comment(request.user, comment):
             raise PermissionDenied("You cannot delete this comment.")
-        _call(services.comment_delete, comment=comment, actor=request.user)
+        call_service(services.comment_delete, comment=comment, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -498,13 +498,15 @@ class _ReactionsApi(APIView):
         target = self.target(request, pk)
         serializer = ReactionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _call(services.reaction_set, user=request.user, kind=serializer.validated_data["kind"], **target)
+        call_service(
+            services.reaction_set, user=request.user, kind=serializer.validated_data["kind"], **target
+        )
         return self._answer(request, target)
 
     @extend_schema(responses=FeedReactionsSerializer)
     def delete(self, request: Request, pk: int) -> Response:
         target = self.target(request, pk)
-        _call(services.reaction_remove, user=request.user, **target)
+        call_service(services.reaction_remove, user=request.user, **target)
         return self._answer(request, target)
 
 
@@ -543,7 +545,7 @@ class AcknowledgementsApi(APIView):
         post = check_view_post_permission(request.user, pk)
         if not can_acknowledge(request.user, post):
             raise PermissionDenied("There is nothing to acknowledge here.")
-        acknowledgement = _call(services.acknowledgement_create, post=post, user=request.user)
+        acknowledgement = call_service(services.acknowledgement_create, post=post, user=request.user)
         return Response({"post": post.pk, "acknowledged_at": acknowledgement.created_at})
 
 

@@ -40,10 +40,8 @@ from groups.permissions import (
 )
 from moderation.models import Scope
 from moderation.services import (
-    ContentBlocked,
-    ScreeningError,
     ScreenResult,
-    enforce_screening,
+    enforce_screening_all,
     screening_record,
 )
 from socialco.markdown import render_markdown
@@ -198,27 +196,7 @@ def _group_screening(
         texts.append((slug.replace("-", " "), True))
     if description:
         texts.append((description, False))
-    results: list[ScreenResult] = []
-    refusals: list[ScreeningError] = []
-    for text, hold_refused in texts:
-        try:
-            results.append(
-                enforce_screening(
-                    text=text,
-                    scope=Scope.GROUPS,
-                    author=actor,
-                    confirmed=confirmed,
-                    hold_refused=hold_refused,
-                )
-            )
-        except ScreeningError as exc:
-            refusals.append(exc)
-    blocked = [exc for exc in refusals if isinstance(exc, ContentBlocked)]
-    if blocked or refusals:
-        raise (blocked or refusals)[0]
-    held = [result for result in results if result.is_held]
-    flagged = [result for result in results if result.is_flagged]
-    return (held or flagged or [None])[0]
+    return enforce_screening_all(texts, scope=Scope.GROUPS, author=actor, confirmed=confirmed)
 
 
 @transaction.atomic

@@ -261,6 +261,34 @@ def enforce_screening(
     return result
 
 
+def enforce_screening_all(
+    texts: list[tuple[str, bool]], *, scope: str, author: User | None, confirmed: bool
+) -> ScreenResult | None:
+    """`enforce_screening` for several texts written in one form, as `(text, hold_refused)` pairs.
+
+    Screens them all, then raises one refusal: a block (ContentBlocked) before an unconfirmed
+    warning (ConfirmationRequired). Otherwise returns the one result to record with
+    `screening_record`: a held text first, else a confirmed warning, else None.
+    """
+    results: list[ScreenResult] = []
+    refusals: list[ScreeningError] = []
+    for text, hold_refused in texts:
+        try:
+            results.append(
+                enforce_screening(
+                    text=text, scope=scope, author=author, confirmed=confirmed, hold_refused=hold_refused
+                )
+            )
+        except ScreeningError as exc:
+            refusals.append(exc)
+    if refusals:
+        blocked = [exc for exc in refusals if isinstance(exc, ContentBlocked)]
+        raise (blocked or refusals)[0]
+    held = [result for result in results if result.is_held]
+    flagged = [result for result in results if result.is_flagged]
+    return (held or flagged or [None])[0]
+
+
 def screening_record(*, target: Model, result: ScreenResult) -> ModerationItem | None:
     """Put held or flagged (confirmed warn) content into the queue. No-op for allowed content.
 

@@ -16,10 +16,8 @@ from django.utils.translation import gettext as _
 
 from moderation.models import Scope
 from moderation.services import (
-    ContentBlocked,
-    ScreeningError,
     ScreenResult,
-    enforce_screening,
+    enforce_screening_all,
     screening_record,
 )
 from profiles.models import Department, Endorsement, Follow, Skill, User, clean_skill_names, skill_key
@@ -212,27 +210,7 @@ def _profile_screening(
         added = [name for name in clean_skill_names(names) if skill_key(name) not in known]
         if added:
             texts.append((", ".join(added), True))
-    results: list[ScreenResult] = []
-    refusals: list[ScreeningError] = []
-    for text, hold_refused in texts:
-        try:
-            results.append(
-                enforce_screening(
-                    text=text,
-                    scope=Scope.PROFILES,
-                    author=user,
-                    confirmed=confirmed,
-                    hold_refused=hold_refused,
-                )
-            )
-        except ScreeningError as exc:
-            refusals.append(exc)
-    blocked = [exc for exc in refusals if isinstance(exc, ContentBlocked)]
-    if blocked or refusals:
-        raise (blocked or refusals)[0]
-    held = [result for result in results if result.is_held]
-    flagged = [result for result in results if result.is_flagged]
-    return (held or flagged or [None])[0]
+    return enforce_screening_all(texts, scope=Scope.PROFILES, author=user, confirmed=confirmed)
 
 
 @transaction.atomic

@@ -4,15 +4,14 @@ see answers 404, like a missing one."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feed.api import call_service
 from feed.questions import selectors, services
 from feed.questions.experts import rank_experts
 from feed.questions.permissions import (
@@ -22,10 +21,7 @@ from feed.questions.permissions import (
     check_view_answer_permission,
 )
 from groups.permissions import filter_visible_groups
-from moderation.api import ScreeningRefused
-from moderation.services import ScreeningError
 from socialco.pagination import CursorPagination
-from socialco.ratelimits import RateLimitExceeded
 
 
 # Output --------------------------------------------------------------------------------------
@@ -102,22 +98,6 @@ class AnswerCreateSerializer(serializers.Serializer):
     confirm_warnings = serializers.BooleanField(required=False, default=False)
 
 
-def _call(func, **kwargs):
-    """Run a service; its errors become 400 (field errors, screening), 403 or 429."""
-    try:
-        return func(**kwargs)
-    except ScreeningError as exc:
-        raise ScreeningRefused(exc) from None
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        ) from None
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
-    except RateLimitExceeded as exc:
-        raise Throttled(wait=exc.retry_after, detail=str(exc.message)) from None
-
-
 ORDERINGS = {
     "newest": ("-created_at", "-id"),
     "votes": ("-votes", "-created_at", "-id"),
@@ -163,7 +143,7 @@ class QuestionListCreateApi(APIView):
             group = filter_visible_groups(request.user).filter(slug=values["group"]).first()
             if group is None:
                 raise ValidationError({"group": ["No such group."]})
-        post = _call(
+        post = call_service(
             services.question_create,
             author=request.user,
             title=values["title"],
@@ -210,7 +190,7 @@ class AnswerListCreateApi(APIView):
         post = selectors.question_for_detail(request.user, pk)
         serializer = AnswerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        answer = _call(
+        answer = call_service(
             services.answer_create,
             question_post=post,
             author=request.user,
@@ -228,14 +208,14 @@ class AnswerVoteApi(APIView):
         answer = check_view_answer_permission(request.user, pk)
         if not can_vote_answer(request.user, answer):
             raise PermissionDenied("You cannot vote for your own answer.")
-        _call(services.answer_vote, answer=answer, user=request.user)
+        call_service(services.answer_vote, answer=answer, user=request.user)
         answer.voted = True
         return Response(AnswerSerializer(answer).data)
 
     @extend_schema(request=None, responses=AnswerSerializer)
     def delete(self, request: Request, pk: int) -> Response:
         answer = check_view_answer_permission(request.user, pk)
-        _call(services.answer_unvote, answer=answer, user=request.user)
+        call_service(services.answer_unvote, answer=answer, user=request.user)
         answer.voted = False
         return Response(AnswerSerializer(answer).data)
 
@@ -246,7 +226,7 @@ class AnswerAcceptApi(APIView):
     @extend_schema(request=None, responses=QuestionSerializer)
     def post(self, request: Request, pk: int) -> Response:
         answer = check_view_answer_permission(request.user, pk)
-        _call(services.answer_accept, answer=answer, actor=request.user)
+        call_service(services.answer_accept, answer=answer, actor=request.user)
         return Response(
             QuestionSerializer(selectors.question_for_detail(request.user, answer.question_id)).data
         )
@@ -255,7 +235,7 @@ class AnswerAcceptApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         answer = check_view_answer_permission(request.user, pk)
         if answer.question.accepted_answer_id == answer.pk:
-            _call(services.answer_unaccept, question=answer.question, actor=request.user)
+            call_service(services.answer_unaccept, question=answer.question, actor=request.user)
         return Response(
             QuestionSerializer(selectors.question_for_detail(request.user, answer.question_id)).data
         )
