@@ -58,11 +58,19 @@ def communicator(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, "/ws/", headers=headers)
 
 
-async def connect(user, *, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:
-    """A socket logged in as `user` (session cookie + Origin), connected; fails if refused."""
+async def connect(
+    user, *, origin: tuple[bytes, bytes] = ORIGIN, drain: bool = False
+) -> WebsocketCommunicator:
+    """A socket logged in as `user` (session cookie + Origin), connected; fails if refused.
+
+    With `drain=True` the frames sent on connecting (badge, presence) are read until the socket
+    is quiet and dropped, for tests that then assert that nothing at all arrives.
+    """
     socket = communicator([origin, await session_cookie(user)])
     connected, _ = await socket.connect(timeout=WAIT)
     assert connected, "the socket was refused"
+    if drain:
+        await frames(socket, background=())
     return socket
 
 
