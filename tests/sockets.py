@@ -58,6 +58,13 @@ def communicator(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, "/ws/", headers=headers)
 
 
+async def handshake(headers: list[tuple[bytes, bytes]]) -> tuple[WebsocketCommunicator, bool, Any]:
+    """Open a socket to /ws/ with exactly these headers: (the socket, accepted?, close code)."""
+    socket = communicator(headers)
+    connected, code = await socket.connect(timeout=WAIT)
+    return socket, connected, code
+
+
 async def connect(
     user, *, origin: tuple[bytes, bytes] = ORIGIN, drain: bool = False
 ) -> WebsocketCommunicator:
@@ -149,6 +156,11 @@ async def nothing(socket: WebsocketCommunicator, quiet: float = QUIET) -> bool:
 def including(*expected: Frame) -> Callable[[list[Frame]], bool]:
     """An expectation for `frames`: every one of these frames has arrived (in any order)."""
     return lambda got: all(frame in got for frame in expected)
+
+
+def having_types(*frame_types: str) -> Callable[[list[Frame]], bool]:
+    """An expectation for `frames`: at least one frame of each of these types has arrived."""
+    return lambda got: set(frame_types) <= {frame["type"] for frame in got}
 
 
 def types(got: list[Frame]) -> list[str]:
