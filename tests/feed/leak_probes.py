@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from groups.models import Membership
-from tests.groups.leak_matrix import ORIGIN, Seen
+from tests import sockets as ws
+from tests.groups.leak_matrix import Seen
 
 
 def _token(group) -> str:
@@ -139,32 +139,42 @@ def probe_feed_mention_notification(world, viewer, group) -> Seen:
 
 def probe_feed_live_new_post(world, viewer, group) -> Seen:
     """A socket with the company feed open hears of a new post in the group only if its user
-    may see inside the group (checked per socket when the event is delivered)."""
+    may see inside the group (checked per socket when the event is delivered).
+
+    The world's marker, a member of every group, listens too: once the marker has heard of the
+    post, the viewer's socket has the event as well, and a ping answered after it proves the
+    viewer's socket has finished with it (a socket handles its messages one at a time)."""
     from feed.services import post_create
-    from socialco.asgi import application
 
     _, _, owner = _post(world, group)
-    client = world.client(viewer)
-    cookie = (
-        b"cookie",
-        f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode(),
-    )
 
-    def create() -> None:  # the door runs with real transactions: the event goes out on commit
-        post_create(author=owner, group=group, body=f"{_token(group)} live")
+    def cookie(person) -> tuple[bytes, bytes]:
+        client = world.client(person)
+        name = settings.SESSION_COOKIE_NAME
+        return (b"cookie", f"{name}={client.cookies[name].value}".encode())
+
+    def create():  # the door runs with real transactions: the event goes out on commit
+        return post_create(author=owner, group=group, body=f"{_token(group)} live")
+
+    cookies = [cookie(viewer), cookie(world.marker)]
 
     async def run() -> list[dict]:
-        communicator = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, cookie])
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        await communicator.send_json_to({"type": "feed.subscribe", "feed": "company"})
-        assert (await communicator.receive_json_from(timeout=5))["type"] == "feed.subscribed"
-        await sync_to_async(create)()
-        frames = []
-        while not await communicator.receive_nothing(timeout=0.3):
-            frames.append(await communicator.receive_json_from(timeout=5))
-        await communicator.disconnect()
-        return frames
+        sockets = []
+        for session in cookies:
+            communicator, connected, _ = await ws.handshake([ws.ORIGIN, session])
+            assert connected
+            subscribed = await ws.answer(communicator, {"type": "feed.subscribe", "feed": "company"}, quiet=0)
+            assert subscribed["type"] == "feed.subscribed"
+            sockets.append(communicator)
+        socket, witness = sockets
+        post = await sync_to_async(create)()
+        news = {"type": "feed.new_post", "feed": "company", "post": post.pk}
+        assert news in await ws.frames(witness, ws.including(news), quiet=0), "the marker did not hear of it"
+        await socket.send_json_to({"type": "ping", "ref": "settled"})
+        pong = {"type": "pong", "ref": "settled"}
+        frames = await ws.frames(socket, ws.including(pong), background=())
+        await ws.close(socket, witness)
+        return [f for f in frames if f != pong]
 
     frames = async_to_sync(run)()
     heard = [f for f in frames if f["type"] == "feed.new_post"]

@@ -1,18 +1,14 @@
 """The feed's live updates over /ws/, through the full ASGI application: each recipient is
 checked with the post gate at delivery time, so nothing leaks to a socket that may not see it."""
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from feed.services import comment_create, post_create, post_delete, reaction_set
 from groups.models import Membership
-from socialco.asgi import application
+from tests import sockets as ws
 from tests.factories import UserFactory
 from tests.feed.conftest import make_group
-from tests.socialco.test_consumers import ORIGIN, _session_cookie_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,50 +20,26 @@ new_user = sync_to_async(UserFactory)
 new_group = sync_to_async(make_group)
 
 
-async def _socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
-        application, "/ws/", headers=[ORIGIN, await _session_cookie_for(user)]
-    )
-    connected, _ = await communicator.connect(timeout=5)
-    assert connected
-    return communicator
-
-
-async def _frames(communicator, *, seconds: float = 0.4) -> list[dict]:
-    """Every frame that arrives until the socket has been quiet for `seconds`."""
-    frames = []
-    while not await communicator.receive_nothing(timeout=seconds):
-        frames.append(await communicator.receive_json_from(timeout=5))
-    return frames
-
-
-async def _of_type(communicator, frame_type: str, *, seconds: float = 0.4) -> list[dict]:
-    return [f for f in await _frames(communicator, seconds=seconds) if f["type"] == frame_type]
-
-
-async def _send(communicator, frame: dict) -> dict:
-    await communicator.send_to(text_data=json.dumps(frame))
-    while True:
-        answer = await communicator.receive_json_from(timeout=5)
-        if answer["type"] != "notification.count":
-            return answer
+def _post_frames(count: int):
+    """An expectation for `ws.frames`: `count` frames about an open post (`post.*`) arrived."""
+    return lambda got: len([f for f in got if f["type"].startswith("post.")]) >= count
 
 
 async def test_company_feed_hears_of_a_new_visible_post():
     viewer, author = await new_user(), await new_user()
-    socket = await _socket(viewer)
-    assert await _send(socket, {"type": "feed.subscribe", "feed": "company", "ref": "s1"}) == {
+    socket = await ws.connect(viewer)
+    assert await ws.answer(socket, {"type": "feed.subscribe", "feed": "company", "ref": "s1"}) == {
         "type": "feed.subscribed",
         "feed": "company",
         "ref": "s1",
     }
     post = await create_post(author=author, body="hello everyone")
-    assert await _of_type(socket, "feed.new_post") == [
+    assert await ws.frames(socket, 1, only={"feed.new_post"}) == [
         {"type": "feed.new_post", "feed": "company", "post": post.pk}
     ]
     # One's own posts do not ring the bar.
     await create_post(author=viewer, body="mine")
-    assert await _of_type(socket, "feed.new_post") == []
+    assert await ws.frames(socket, only={"feed.new_post"}) == []
     await socket.disconnect()
 
 
@@ -75,13 +47,16 @@ async def test_company_feed_hears_of_a_new_visible_post():
 async def test_group_posts_reach_members_and_never_outsiders(visibility):
     author, member, outsider = await new_user(), await new_user(), await new_user()
     group = await new_group(visibility, author, member)
-    member_socket, outsider_socket = await _socket(member), await _socket(outsider)
+    member_socket, outsider_socket = await ws.connect(member), await ws.connect(outsider)
     for socket in (member_socket, outsider_socket):
-        await _send(socket, {"type": "feed.subscribe", "feed": "company"})
+        await ws.answer(socket, {"type": "feed.subscribe", "feed": "company"})
     inside = await create_post(author=author, body="inside", group=group)
     everyone = await create_post(author=author, body="for everyone")
-    assert [f["post"] for f in await _of_type(member_socket, "feed.new_post")] == [inside.pk, everyone.pk]
-    assert [f["post"] for f in await _of_type(outsider_socket, "feed.new_post")] == [everyone.pk]
+    assert [f["post"] for f in await ws.frames(member_socket, 2, only={"feed.new_post"})] == [
+        inside.pk,
+        everyone.pk,
+    ]
+    assert [f["post"] for f in await ws.frames(outsider_socket, 1, only={"feed.new_post"})] == [everyone.pk]
     await member_socket.disconnect()
     await outsider_socket.disconnect()
 
@@ -89,11 +64,11 @@ async def test_group_posts_reach_members_and_never_outsiders(visibility):
 async def test_home_feed_hears_only_what_belongs_to_home():
     viewer, teammate, stranger = await new_user(), await new_user(), await new_user()
     group = await new_group("private", teammate, viewer)
-    socket = await _socket(viewer)
-    await _send(socket, {"type": "feed.subscribe", "feed": "home"})
+    socket = await ws.connect(viewer)
+    await ws.answer(socket, {"type": "feed.subscribe", "feed": "home"})
     await create_post(author=stranger, body="not followed")
     in_group = await create_post(author=teammate, body="team news", group=group)
-    assert [f["post"] for f in await _of_type(socket, "feed.new_post")] == [in_group.pk]
+    assert [f["post"] for f in await ws.frames(socket, 1, only={"feed.new_post"})] == [in_group.pk]
     await socket.disconnect()
 
 
@@ -116,11 +91,11 @@ async def test_refused_subscriptions_get_an_error_and_the_socket_stays_open(fram
     owner, outsider = await new_user(), await new_user()
     await new_group("secret", owner)
     await new_group("private", owner)
-    socket = await _socket(outsider)
-    answer = await _send(socket, frame)
+    socket = await ws.connect(outsider)
+    answer = await ws.answer(socket, frame)
     assert answer["type"] == "error"
     assert answer["code"] == code
-    assert await _send(socket, {"type": "ping", "ref": 1}) == {"type": "pong", "ref": 1}
+    assert await ws.answer(socket, {"type": "ping", "ref": 1}) == {"type": "pong", "ref": 1}
     await socket.disconnect()
 
 
@@ -128,9 +103,9 @@ async def test_secret_post_answers_like_a_missing_one():
     owner, outsider = await new_user(), await new_user()
     group = await new_group("secret", owner)
     post = await create_post(author=owner, body="secret", group=group)
-    socket = await _socket(outsider)
-    hidden = await _send(socket, {"type": "post.subscribe", "post": post.pk})
-    missing = await _send(socket, {"type": "post.subscribe", "post": post.pk + 1000})
+    socket = await ws.connect(outsider)
+    hidden = await ws.answer(socket, {"type": "post.subscribe", "post": post.pk})
+    missing = await ws.answer(socket, {"type": "post.subscribe", "post": post.pk + 1000})
     assert (
         hidden == missing == {"type": "error", "code": "not_found", "message": "No such post.", "ref": None}
     )
@@ -140,12 +115,14 @@ async def test_secret_post_answers_like_a_missing_one():
 async def test_open_post_gets_comments_and_reaction_counts_live():
     author, reader, other = await new_user(), await new_user(), await new_user()
     post = await create_post(author=author, body="discuss")
-    socket = await _socket(reader)
-    assert (await _send(socket, {"type": "post.subscribe", "post": post.pk}))["type"] == "post.subscribed"
+    socket = await ws.connect(reader)
+    assert (await ws.answer(socket, {"type": "post.subscribe", "post": post.pk}))["type"] == "post.subscribed"
     comment = await create_comment(post=post, author=other, body="first")
     await react(user=other, kind="celebrate", post=post)
     await react(user=author, kind="like", comment=comment)
-    frames = [f for f in await _frames(socket) if f["type"].startswith("post.")]
+    frames = [
+        f for f in await ws.frames(socket, _post_frames(3), background=()) if f["type"].startswith("post.")
+    ]
     assert frames == [
         {
             "type": "post.comment_created",
@@ -159,7 +136,7 @@ async def test_open_post_gets_comments_and_reaction_counts_live():
         {"type": "post.reactions", "post": post.pk, "comment": comment.pk, "counts": {"like": 1}},
     ]
     await delete_post(post=post, actor=author)
-    assert await _of_type(socket, "post.removed") == [{"type": "post.removed", "post": post.pk}]
+    assert await ws.frames(socket, 1, only={"post.removed"}) == [{"type": "post.removed", "post": post.pk}]
     await socket.disconnect()
 
 
@@ -167,14 +144,13 @@ async def test_losing_access_stops_live_updates_at_once():
     owner, member = await new_user(), await new_user()
     group = await new_group("private", owner, member)
     post = await create_post(author=owner, body="team only", group=group)
-    socket = await _socket(member)
-    await _send(socket, {"type": "post.subscribe", "post": post.pk})
-    await _send(socket, {"type": "feed.subscribe", "feed": "company"})
+    socket = await ws.connect(member)
+    await ws.answer(socket, {"type": "post.subscribe", "post": post.pk})
+    await ws.answer(socket, {"type": "feed.subscribe", "feed": "company"})
     await sync_to_async(Membership.objects.filter(user=member).delete)()
     await create_comment(post=post, author=owner, body="after you left")
     await create_post(author=owner, body="also hidden", group=group)
-    frames = [f for f in await _frames(socket) if f["type"] != "notification.count"]
-    assert frames == []
+    assert await ws.frames(socket, background={"notification.count"}) == []
     await socket.disconnect()
 
 
@@ -183,8 +159,8 @@ async def test_home_feed_hears_of_people_i_follow():
 
     viewer, followed = await new_user(), await new_user()
     await sync_to_async(follow_create)(follower=viewer, followed=followed)
-    socket = await _socket(viewer)
-    await _send(socket, {"type": "feed.subscribe", "feed": "home"})
+    socket = await ws.connect(viewer)
+    await ws.answer(socket, {"type": "feed.subscribe", "feed": "home"})
     post = await create_post(author=followed, body="news from someone I follow")
-    assert [f["post"] for f in await _of_type(socket, "feed.new_post")] == [post.pk]
+    assert [f["post"] for f in await ws.frames(socket, 1, only={"feed.new_post"})] == [post.pk]
     await socket.disconnect()

@@ -8,20 +8,17 @@ When groups/tests/test_leak_matrix.py lands in main, these doors join its regist
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
 from feed.services import comment_create, post_create, reaction_set
-from socialco.asgi import application
+from tests import sockets as ws
 from tests.factories import UserFactory
 from tests.feed.conftest import image_upload, make_group, without_csrf
-from tests.socialco.test_consumers import ORIGIN, _session_cookie_for
 
 VISIBILITIES = ("open", "private", "secret")
 MISSING = 987654
@@ -189,24 +186,20 @@ async def test_live_updates(visibility, viewer):
     members = (author, person) if viewer == "member" else (author,)
     group = await sync_to_async(make_group)(visibility, *members)
     first = await sync_to_async(post_create)(author=author, body="first", group=group)
-    socket = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, await _session_cookie_for(person)])
-    assert (await socket.connect(timeout=5))[0]
-    await socket.send_to(text_data=json.dumps({"type": "feed.subscribe", "feed": "company"}))
-    await socket.send_to(text_data=json.dumps({"type": "post.subscribe", "post": first.pk}))
-    answers = []
-    while len(answers) < 2:  # both subscriptions are settled before anything happens
-        frame = await socket.receive_json_from(timeout=5)
-        if frame["type"] != "notification.count":
-            answers.append(frame["type"])
+    socket = await ws.connect(person)
+    await socket.send_json_to({"type": "feed.subscribe", "feed": "company"})
+    await socket.send_json_to({"type": "post.subscribe", "post": first.pk})
+    # Both subscriptions are settled before anything happens.
+    types = ws.types(await ws.frames(socket, 2))
     await sync_to_async(post_create)(author=author, body="second", group=group)
     await sync_to_async(comment_create)(post=first, author=author, body="c")
     await sync_to_async(reaction_set)(user=author, kind="like", post=first)
-    types = list(answers)
-    while not await socket.receive_nothing(timeout=0.4):
-        types.append((await socket.receive_json_from(timeout=5))["type"])
+    everything = {"feed.new_post", "post.comment_created", "post.reactions"}
+    expected = _expected(visibility, viewer)
+    types += ws.types(await ws.frames(socket, ws.having_types(*everything) if expected else 0))
     live = {t for t in types if t.startswith(("feed.new", "post.comment", "post.reactions"))}
-    if _expected(visibility, viewer):
-        assert live == {"feed.new_post", "post.comment_created", "post.reactions"}
+    if expected:
+        assert live == everything
     else:
         assert live == set()
         assert "error" in types  # post.subscribe was refused like a missing post

@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
 from groups.models import Group, JoinRequest, Membership
 from groups.services import group_update
+from tests import sockets as ws
 from tests.factories import GroupFactory, UserFactory, add_member, png_upload, request_to_join
 
 VIEWERS = ("outsider", "requester", "member", "group_admin")
@@ -249,14 +249,10 @@ def probe_api_members(world, viewer, group) -> Seen:
     return Seen(status == 200 and world.marker.display_name in text, text)
 
 
-ORIGIN = (b"origin", b"http://localhost")
-
-
 def probe_websocket_subscription(world, viewer, group) -> Seen:
     """group.subscribe on the shared /ws/ socket; then a broadcast to the group must reach
     the socket only if the subscription was accepted."""
     from groups.events import broadcast_to_group
-    from socialco.asgi import application
 
     client = world.client(viewer)
     cookie = (
@@ -265,15 +261,15 @@ def probe_websocket_subscription(world, viewer, group) -> Seen:
     )
 
     async def run() -> tuple[dict, bool]:
-        communicator = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, cookie])
-        connected, _ = await communicator.connect(timeout=5)
+        communicator, connected, _ = await ws.handshake([ws.ORIGIN, cookie])
         assert connected
-        await communicator.send_json_to({"type": "group.subscribe", "group": group.pk, "ref": 1})
-        answer = await communicator.receive_json_from(timeout=5)
+        answer = await ws.answer(communicator, {"type": "group.subscribe", "group": group.pk, "ref": 1})
         await sync_to_async(broadcast_to_group)(
             group.pk, {"type": "post.new", "group": group.pk, "text": world.marker_post}
         )
-        got_broadcast = not await communicator.receive_nothing(timeout=0.2)
+        # A subscribed socket must hear the broadcast: wait for it; otherwise, a quiet window.
+        expect = 1 if answer["type"] == "group.subscribed" else 0
+        got_broadcast = bool(await ws.frames(communicator, expect, background=()))
         await communicator.disconnect()
         return answer, got_broadcast
 

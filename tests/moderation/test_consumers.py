@@ -3,23 +3,16 @@ the guidelines or is suspended; ping and read-only frames still work; the socket
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
 from moderation import services
-from socialco.asgi import application
 from socialco.realtime import frame_handler
+from tests import sockets as ws
 from tests.factories import UserFactory
 from tests.moderation.conftest import make_moderator, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = (b"origin", b"http://localhost")
 
 
 @frame_handler("test.write")
@@ -30,31 +23,6 @@ async def _test_write(consumer, frame):
 @frame_handler("test.read", read_only=True)
 async def _test_read(consumer, frame):
     await consumer.send_event({"type": "test.read.ok"})
-
-
-@sync_to_async
-def _cookie(user) -> tuple[bytes, bytes]:
-    client = Client()
-    client.force_login(user)
-    return (
-        b"cookie",
-        f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode(),
-    )
-
-
-async def _receive(socket):
-    """The next frame, skipping live notification counts (decisions notify the person)."""
-    while True:
-        frame = await socket.receive_json_from(timeout=5)
-        if frame["type"] != "notification.count":
-            return frame
-
-
-async def _connect(user):
-    communicator = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, await _cookie(user)])
-    connected, _ = await communicator.connect(timeout=5)
-    assert connected
-    return communicator
 
 
 @sync_to_async
@@ -69,19 +37,15 @@ def _setup(accepted: bool):
 
 async def test_writing_frame_refused_until_guidelines_accepted():
     person = await _setup(accepted=False)
-    socket = await _connect(person)
-    await socket.send_to(text_data=json.dumps({"type": "test.write", "ref": 1}))
-    answer = await _receive(socket)
+    socket = await ws.connect(person)
+    answer = await ws.answer(socket, {"type": "test.write", "ref": 1})
     assert answer["type"] == "error"
     assert answer["code"] == "guidelines_not_accepted"
     assert answer["ref"] == 1
-    await socket.send_to(text_data=json.dumps({"type": "test.read"}))
-    assert (await _receive(socket))["type"] == "test.read.ok"
-    await socket.send_to(text_data=json.dumps({"type": "ping", "ref": 2}))
-    assert await _receive(socket) == {"type": "pong", "ref": 2}
+    assert (await ws.answer(socket, {"type": "test.read"}))["type"] == "test.read.ok"
+    assert await ws.answer(socket, {"type": "ping", "ref": 2}) == {"type": "pong", "ref": 2}
     await sync_to_async(services.guidelines_accept)(user=person)
-    await socket.send_to(text_data=json.dumps({"type": "test.write", "ref": 3}))
-    assert await _receive(socket) == {"type": "test.written", "ref": 3}
+    assert await ws.answer(socket, {"type": "test.write", "ref": 3}) == {"type": "test.written", "ref": 3}
     await socket.disconnect()
 
 
@@ -91,12 +55,10 @@ async def test_writing_frame_refused_while_suspended():
     suspension = await sync_to_async(services.person_suspend)(
         person=person, moderator=moderator, days=1, reason="Spamming chats"
     )
-    socket = await _connect(person)
-    await socket.send_to(text_data=json.dumps({"type": "test.write"}))
-    answer = await _receive(socket)
+    socket = await ws.connect(person)
+    answer = await ws.answer(socket, {"type": "test.write"})
     assert answer["code"] == "suspended"
     assert "Spamming chats" in answer["message"]
     await sync_to_async(services.suspension_lift)(suspension=suspension, moderator=moderator, reason="ok")
-    await socket.send_to(text_data=json.dumps({"type": "test.write", "ref": "x"}))
-    assert (await _receive(socket))["type"] == "test.written"
+    assert (await ws.answer(socket, {"type": "test.write", "ref": "x"}))["type"] == "test.written"
     await socket.disconnect()

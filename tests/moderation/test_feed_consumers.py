@@ -4,22 +4,18 @@ member can. Hiding drops an open post live; restoring offers it to live feeds ag
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from feed.models import Comment
 from feed.services import comment_edit, post_create
 from groups.models import Membership
 from moderation import services as moderation
 from moderation.models import ModerationItem
-from socialco.asgi import application
+from tests import sockets as ws
 from tests.factories import UserFactory
 from tests.feed.conftest import make_group
 from tests.moderation.conftest import make_moderator, make_rule, publish
-from tests.socialco.test_consumers import ORIGIN, _session_cookie_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,39 +62,15 @@ def _edit_comment(post, *, body: str) -> None:
     comment_edit(comment=comment, editor=comment.author, body=body)
 
 
-async def _socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
-        application, "/ws/", headers=[ORIGIN, await _session_cookie_for(user)]
-    )
-    connected, _ = await communicator.connect(timeout=5)
-    assert connected
-    return communicator
-
-
-async def _send(communicator, frame: dict) -> dict:
-    await communicator.send_to(text_data=json.dumps(frame))
-    while True:
-        answer = await communicator.receive_json_from(timeout=5)
-        if answer["type"] != "notification.count":
-            return answer
-
-
-async def _frames(communicator, *, seconds: float = 0.4) -> list[dict]:
-    frames = []
-    while not await communicator.receive_nothing(timeout=seconds):
-        frames.append(await communicator.receive_json_from(timeout=5))
-    return [f for f in frames if f["type"] != "notification.count"]
-
-
 @pytest.mark.parametrize("state", ["held", "hidden"])
 async def test_only_author_and_moderator_open_a_held_or_hidden_post(state):
     author, member, moderator, _group, post = await _world(held=state == "held")
     if state == "hidden":
         await _hide(post, reporter=member, moderator=moderator)
     for user, allowed in ((author, True), (moderator, True), (member, False)):
-        socket = await _socket(user)
-        answer = await _send(socket, {"type": "post.subscribe", "post": post.pk})
-        missing = await _send(socket, {"type": "post.subscribe", "post": 987654})
+        socket = await ws.connect(user)
+        answer = await ws.answer(socket, {"type": "post.subscribe", "post": post.pk})
+        missing = await ws.answer(socket, {"type": "post.subscribe", "post": 987654})
         if allowed:
             assert answer["type"] == "post.subscribed"
         else:
@@ -106,37 +78,40 @@ async def test_only_author_and_moderator_open_a_held_or_hidden_post(state):
             assert answer["type"] == "error"
         # Activity on it reaches only those who may see the post.
         await _edit_comment(post, body=f"edited for {user.pk}")
-        heard = [f for f in await _frames(socket) if f["type"] == "post.comment_changed"]
+        heard = await ws.frames(socket, 1 if allowed else 0, only={"post.comment_changed"})
         assert bool(heard) is allowed
         await socket.disconnect()
 
 
 async def test_held_post_is_not_announced_to_live_feeds():
     author, member, moderator, group, _post = await _world(held=False)
-    sockets = {name: await _socket(user) for name, user in (("member", member), ("moderator", moderator))}
+    sockets = {name: await ws.connect(user) for name, user in (("member", member), ("moderator", moderator))}
     for socket in sockets.values():
-        assert (await _send(socket, {"type": "feed.subscribe", "feed": "company"}))[
+        assert (await ws.answer(socket, {"type": "feed.subscribe", "feed": "company"}))[
             "type"
         ] == "feed.subscribed"
     await sync_to_async(make_rule)(terms="holdme", action="hold", scopes=["posts"])
     await sync_to_async(post_create)(author=author, group=group, body="holdme please")
     for socket in sockets.values():
-        assert [f for f in await _frames(socket) if f["type"] == "feed.new_post"] == []
+        assert await ws.frames(socket, only={"feed.new_post"}) == []
         await socket.disconnect()
 
 
 async def test_hide_drops_an_open_post_live_and_restore_offers_it_again():
     _author, member, moderator, _group, post = await _world(held=False)
-    reader = await _socket(member)
-    assert (await _send(reader, {"type": "post.subscribe", "post": post.pk}))["type"] == "post.subscribed"
-    assert (await _send(reader, {"type": "feed.subscribe", "feed": "company"}))["type"] == "feed.subscribed"
+    reader = await ws.connect(member)
+    assert (await ws.answer(reader, {"type": "post.subscribe", "post": post.pk}))["type"] == "post.subscribed"
+    assert (await ws.answer(reader, {"type": "feed.subscribe", "feed": "company"}))[
+        "type"
+    ] == "feed.subscribed"
     item = await _hide(post, reporter=member, moderator=moderator)
-    frames = await _frames(reader)
-    assert {"type": "post.removed", "post": post.pk} in frames
+    removed = {"type": "post.removed", "post": post.pk}
+    assert removed in await ws.frames(reader, ws.including(removed), background={"notification.count"})
     # Later activity on the hidden post does not reach the member's socket.
     await _edit_comment(post, body="still talking")
-    assert [f for f in await _frames(reader) if f["type"].startswith("post.comment")] == []
+    frames = await ws.frames(reader, background={"notification.count"})
+    assert [f for f in frames if f["type"].startswith("post.comment")] == []
     await _restore(item, moderator=moderator)
-    frames = await _frames(reader)
-    assert {"type": "feed.new_post", "feed": "company", "post": post.pk} in frames
+    offered = {"type": "feed.new_post", "feed": "company", "post": post.pk}
+    assert offered in await ws.frames(reader, ws.including(offered), background={"notification.count"})
     await reader.disconnect()

@@ -25,8 +25,8 @@ from notifications.kinds import Kind
 from notifications.models import Notification
 from notifications.selectors import unread_count
 from profiles.services import follow_create, follow_delete
+from tests import sockets as ws
 from tests.factories import GroupFactory, UserFactory, make_person
-from tests.notifications.test_consumers import _socket
 
 
 def _invited(visibility: str = "private"):
@@ -89,9 +89,9 @@ def test_an_open_invitation_keeps_its_notification(django_capture_on_commit_call
 @pytest.mark.django_db(transaction=True)
 async def test_a_revoked_invitation_updates_the_invitees_live_count():
     owner, invitee, _group, invitation = await sync_to_async(_invited)()
-    tab = await _socket(invitee)
+    tab = await ws.connect(invitee)
     await sync_to_async(invitation_revoke)(actor=owner, invitation=invitation)
-    assert await tab.receive_json_from(timeout=5) == {"type": "notification.count", "unread": 0}
+    assert await ws.frames(tab, 1, background=()) == [{"type": "notification.count", "unread": 0}]
     await tab.disconnect()
 
 

@@ -2,24 +2,12 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 
 from profiles.accounts import accounts_deactivate, accounts_reactivate, sessions_end
-from socialco.asgi import application
+from tests import sockets as ws
 from tests.factories import UserFactory
-
-ORIGIN = (b"origin", b"http://localhost")
-
-
-@sync_to_async
-def _logged_in_cookie(user) -> tuple[bytes, bytes]:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    return (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie.value}".encode())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,28 +17,21 @@ async def test_deactivation_closes_the_persons_open_sockets_and_keeps_others():
     admin = await sync_to_async(UserFactory)(is_staff=True, is_superuser=True)
     sockets = []
     for who in (person, person, colleague):  # two tabs of the person, one of a colleague
-        communicator = WebsocketCommunicator(
-            application, "/ws/", headers=[ORIGIN, await _logged_in_cookie(who)]
-        )
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        sockets.append(communicator)
+        sockets.append(await ws.connect(who))
 
     await sync_to_async(accounts_deactivate)(users=[person], actor=admin)
 
     for tab in sockets[:2]:
-        closed = await tab.receive_output(timeout=5)
+        closed = await tab.receive_output(timeout=ws.WAIT)
         assert closed == {"type": "websocket.close", "code": 4001}
     colleague_socket = sockets[2]
-    await colleague_socket.send_json_to({"type": "ping", "ref": 1})
-    assert await colleague_socket.receive_json_from(timeout=5) == {"type": "pong", "ref": 1}
+    assert await ws.send(colleague_socket, {"type": "ping", "ref": 1}) == [{"type": "pong", "ref": 1}]
     await colleague_socket.disconnect()
 
     # A new socket is refused, even with a fresh session cookie.
-    again = WebsocketCommunicator(application, "/ws/", headers=[ORIGIN, await _logged_in_cookie(person)])
-    connected, _ = await again.connect(timeout=5)
+    again, connected, _ = await ws.handshake([ws.ORIGIN, await ws.session_cookie(person)])
     assert connected  # accepted, then closed at once with 4401 so the browser stops retrying
-    assert await again.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    assert await again.receive_output(timeout=ws.WAIT) == {"type": "websocket.close", "code": 4401}
 
 
 @pytest.mark.django_db
