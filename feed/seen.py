@@ -9,7 +9,10 @@ A post counts as seen by a person when any of these holds:
 - they wrote it.
 
 Cost: one `INSERT ... ON CONFLICT DO NOTHING` per page render (none when the page holds no recent
-post by someone else). Rows are written only for posts younger than `SEEN_WINDOW` (the longest
+post by someone else, and none when the same person rendered the same set of posts in the last
+`RECORDED_FOR`: a cache `add` on the page's ids answers that in one round trip; the rows it
+stands for were written then and an insert would change nothing). Rows are written only for
+posts younger than `SEEN_WINDOW` (the longest
 digest period plus a day of slack): older posts are never suggested, so there is nothing to
 remember about them. `prune_seen_posts` deletes the rows older than that window (daily cron).
 
@@ -21,9 +24,11 @@ Praise tabs of a person's page.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     from profiles.models import User
 
 SEEN_WINDOW = datetime.timedelta(days=8)
+RECORDED_FOR = 60 * 60  # seconds a recorded page is remembered (well inside SEEN_WINDOW)
 
 
 def _active(user) -> bool:
@@ -41,7 +47,8 @@ def _active(user) -> bool:
 
 def posts_mark_seen(*, user: User, posts: Iterable[Post], now: datetime.datetime | None = None) -> int:
     """Remember that `user` has had `posts` in front of them. At most one query (an insert that
-    ignores rows already there); returns how many posts were offered for recording."""
+    ignores rows already there), none when the same posts were recorded for them within
+    `RECORDED_FOR`; returns how many posts were offered for recording (0 when skipped)."""
     if not _active(user):
         return 0
     now = now or timezone.now()
@@ -53,7 +60,15 @@ def posts_mark_seen(*, user: User, posts: Iterable[Post], now: datetime.datetime
     }
     if not rows:
         return 0
-    PostSeen.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+    ids = ",".join(map(str, sorted(rows)))
+    key = f"feed:seen:{user.pk}:{hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()}"
+    if not cache.add(key, True, RECORDED_FOR):
+        return 0  # this page of posts was recorded for this person within the hour
+    try:
+        PostSeen.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+    except BaseException:
+        cache.delete(key)
+        raise
     return len(rows)
 
 

@@ -221,6 +221,20 @@ def test_posts_seen_records_recent_posts_of_others_once(reader, writer):
     assert list(PostSeen.objects.filter(user=reader).values_list("post_id", flat=True)) == [recent.pk]
 
 
+def test_posts_seen_writes_a_page_once_an_hour_and_a_different_page_at_once(
+    reader, writer, django_assert_num_queries
+):
+    first, second = post_create(author=writer, body="one"), post_create(author=writer, body="two")
+    with django_assert_num_queries(1):
+        assert posts_mark_seen(user=reader, posts=[first, second]) == 2
+    with django_assert_num_queries(0):  # the same page again: nothing to write
+        assert posts_mark_seen(user=reader, posts=[second, first]) == 0
+    PostSeen.objects.all().delete()
+    with django_assert_num_queries(1):  # another set of posts is recorded at once
+        assert posts_mark_seen(user=reader, posts=[second]) == 1
+    assert list(PostSeen.objects.values_list("post_id", flat=True)) == [second.pk]
+
+
 def test_prune_seen_posts_forgets_records_older_than_the_window(reader, writer):
     post = post_create(author=writer, body="x")
     posts_mark_seen(user=reader, posts=[post])
