@@ -206,6 +206,14 @@ def _nav_badge(count: int) -> dict[str, Any]:
     return {"type": "nav.badge", "url": _chat_url(), "count": count}
 
 
+def _with_nav_badge(text: str, count: int) -> str:
+    """The encoded event `text` (a JSON object) with the person's new chat badge in it as
+    `nav_badge: {url, count}`: one frame per member for a new message instead of the message and
+    a `nav.badge` frame (static/js/app.js applies any frame's `nav_badge`). The shared encoding
+    is kept; only this short tail is built per socket."""
+    return f'{text[:-1]},"nav_badge":{{"url":{encode_event(_chat_url())},"count":{int(count)}}}}}'
+
+
 @socket_hook("connect")
 async def on_connect(consumer: RealtimeConsumer) -> None:
     """Join every conversation's group, count as online, fill the nav badge."""
@@ -246,10 +254,12 @@ async def on_disconnect(consumer: RealtimeConsumer) -> None:
 
 
 # Channel-layer messages (checked per socket at delivery) ----------------------------------
-# One recipient check per broadcast and server process, shared by its sockets: the first socket
-# to handle a broadcast reads who may receive it (fresh from the database, at delivery time); the
-# others await the same answer. Kept for a few seconds, then forgotten. Before this, every socket
-# ran its own query and a 500-member room managed ~250 deliveries/s (measured by `make bench`).
+# One recipient check per broadcast, shared by the sockets: up to events.RECIPIENTS_INLINE_MAX
+# people it is carried in the broadcast (read by the sender right after the commit); for more,
+# the first socket of each server process to handle the broadcast reads who may receive it
+# (fresh from the database) and the others await the same answer. Kept for a few seconds, then
+# forgotten. Before this, every socket ran its own query and a 500-member room managed ~250
+# deliveries/s (measured by `make bench`).
 # Likewise the event's text frame is encoded once per broadcast and process, not per socket.
 _RECIPIENTS_TTL = 5.0
 _recipients: dict[str, asyncio.Future[frozenset[int]]] = {}
@@ -266,7 +276,9 @@ def _event_text(event: dict[str, Any], delivery: str | None) -> str:
     return text
 
 
-async def _may_receive(user_id: int, conversation_id: int, delivery: str | None) -> bool:
+async def _may_receive(
+    user_id: int, conversation_id: int, delivery: str | None, carried: list[int] | None = None
+) -> bool:
     if delivery is None:  # a payload from before this field existed: check this socket alone
         return user_id in await database_sync_to_async(receiving_user_ids)(conversation_id)
     shared = _recipients.get(delivery)
@@ -275,6 +287,9 @@ async def _may_receive(user_id: int, conversation_id: int, delivery: str | None)
         shared = loop.create_future()
         _recipients[delivery] = shared
         loop.call_later(_RECIPIENTS_TTL, _recipients.pop, delivery, None)
+        if carried is not None:  # read by the sender right after the commit (events.py)
+            shared.set_result(frozenset(carried))
+            return user_id in shared.result()
         try:
             shared.set_result(await database_sync_to_async(receiving_user_ids)(conversation_id))
         except Exception as exc:
@@ -293,15 +308,18 @@ async def deliver(consumer: RealtimeConsumer, message: dict[str, Any]) -> None:
     if only is not None and user.pk not in only:  # a held or hidden message: sender and moderators
         return
     conversation_id = message["conversation"]
-    if not await _may_receive(user.pk, conversation_id, message.get("delivery")):
+    if not await _may_receive(user.pk, conversation_id, message.get("delivery"), message.get("recipients")):
         await consumer.leave(events.conversation_group(conversation_id))
         return
     event = message["event"]
-    await consumer.send(text_data=_event_text(event, message.get("delivery")))
+    text = _event_text(event, message.get("delivery"))
     if event["type"] == "message.new" and event["message"]["sender"]["id"] != user.pk:
+        # Someone else's message: the badge goes up by one, carried in the same frame.
         consumer.chat_unread_total = getattr(consumer, "chat_unread_total", 0) + 1
-        await consumer.send_event(_nav_badge(consumer.chat_unread_total))
-    elif event["type"] in ("message.removed", "message.restored"):  # moderation: count again
+        await consumer.send(text_data=_with_nav_badge(text, consumer.chat_unread_total))
+        return
+    await consumer.send(text_data=text)
+    if event["type"] in ("message.removed", "message.restored"):  # moderation: count again
         consumer.chat_unread_total = await database_sync_to_async(unread_total)(user)
         await consumer.send_event(_nav_badge(consumer.chat_unread_total))
 

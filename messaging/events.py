@@ -2,9 +2,11 @@
 
 Conversation events (messages, typing, membership changes) go to the conversation's channel
 group `chat.<id>`, which every socket of every member joins when it connects. They are not
-forwarded blindly: each socket's `chat.deliver` handler (messaging/consumers.py) checks with
-messaging.permissions, fresh from the database, that its person is still in the conversation
-before sending, so a removal from a group stops delivery at once, on every server process.
+forwarded blindly: each socket's `chat.deliver` handler (messaging/consumers.py) checks that its
+person is still in the conversation before sending, against `receiving_user_ids`
+(messaging.permissions) read fresh from the database for that one broadcast (right after the
+commit, or by each server process when the broadcast arrives), so a removal from a group stops
+delivery from the next broadcast on, on every server process.
 Per-person events (read state, presence) go to the person's group `user.<id>`.
 
 Moderation: events about a held or hidden message go only to its sender and moderators
@@ -20,12 +22,16 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from messaging.permissions import receiving_user_ids
 from moderation.models import ModerationState
 from profiles.models import MODERATORS_GROUP
 from socialco.realtime import send_to_group, send_to_handler, user_group
 
 if TYPE_CHECKING:
     from messaging.models import Message
+
+# The most recipients carried in a broadcast (deliver_to_conversation).
+RECIPIENTS_INLINE_MAX = 100
 
 # Layer handlers registered by messaging/consumers.py.
 DELIVER = "chat.deliver"
@@ -70,7 +76,14 @@ def deliver_to_conversation(
     except_user_ids: list[int] | None = None,
 ) -> None:
     """Send `event` now to the sockets in the conversation that pass the delivery check
-    (and, when given, whose person is in `only_user_ids` and not in `except_user_ids`)."""
+    (and, when given, whose person is in `only_user_ids` and not in `except_user_ids`).
+
+    The check (`receiving_user_ids`, who may receive the conversation's events) is read here,
+    once, right after the commit, and carried in the broadcast when it names at most
+    RECIPIENTS_INLINE_MAX people: the receiving processes then need no query. A larger list
+    is not carried (the channel layer copies the payload once per socket); each server process
+    then reads it when the broadcast arrives, once for all its sockets."""
+    recipients = receiving_user_ids(conversation_id)
     send_to_handler(
         conversation_group(conversation_id),
         DELIVER,
@@ -82,6 +95,7 @@ def deliver_to_conversation(
             "only_users": only_user_ids,
             "except_users": except_user_ids,
             "delivery": uuid.uuid4().hex,
+            "recipients": sorted(recipients) if len(recipients) <= RECIPIENTS_INLINE_MAX else None,
         },
     )
 

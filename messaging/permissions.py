@@ -95,15 +95,24 @@ def receiving_user_ids(conversation_id: int) -> frozenset[int]:
     conversation's events now (participants; for a room, the group's members). The same rule as
     `can_receive_conversation_events`, answered for everyone at once, so that one broadcast costs
     one query per server process instead of one per socket."""
-    participants = Participant.objects.filter(conversation_id=conversation_id).values("user_id")
-    room_members = Membership.objects.filter(
-        group__chat_room__id=conversation_id, group__chat_room__kind=Conversation.Kind.ROOM
-    ).values("user_id")
-    return frozenset(
-        get_user_model()
-        .objects.filter(Q(pk__in=participants) | Q(pk__in=room_members), is_active=True)
-        .values_list("pk", flat=True)
+    # Two index lookups glued with UNION ALL (a conversation is a room or has participants, never
+    # both). Not `User.filter(pk__in=... | pk__in=...)`: that scanned and sorted every person
+    # (EXPLAIN at 10,000 people: 4.7 ms per message; this: 0.1 ms).
+    participants = (
+        Participant.objects.filter(conversation_id=conversation_id, user__is_active=True)
+        .order_by()
+        .values_list("user_id", flat=True)
     )
+    room_members = (
+        Membership.objects.filter(
+            group__chat_room__id=conversation_id,
+            group__chat_room__kind=Conversation.Kind.ROOM,
+            user__is_active=True,
+        )
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+    return frozenset(participants.union(room_members, all=True))
 
 
 def can_send_in_conversation(user: User, conversation: Conversation) -> bool:
@@ -133,19 +142,29 @@ def can_delete_message(user: User, message: Message, *, now=None) -> bool:
     return window is None or (now or timezone.now()) - message.created_at <= window
 
 
-def check_view_conversation_permission(user: User, conversation_id: int) -> Conversation:
-    """Fetch a conversation the person is in; any other id (foreign or missing) raises Http404."""
+def check_view_conversation_permission(
+    user: User, conversation_id: int, qs: QuerySet[Conversation] | None = None
+) -> Conversation:
+    """Fetch a conversation the person is in; any other id (foreign or missing) raises Http404.
+
+    `qs` (e.g. with annotations the caller needs in the same query) is narrowed by the same gate."""
     conversation = (
-        filter_visible_conversations(user).select_related("group").filter(pk=_as_id(conversation_id)).first()
+        filter_visible_conversations(user, qs)
+        .select_related("group")
+        .filter(pk=_as_id(conversation_id))
+        .first()
     )
     if conversation is None:
         raise Http404
     return conversation
 
 
-def check_send_message_permission(user: User, conversation_id: int) -> Conversation:
-    """Http404 unless the person is in the conversation; ChatPermissionDenied for a read-only room."""
-    conversation = check_view_conversation_permission(user, conversation_id)
+def check_send_message_permission(
+    user: User, conversation_id: int, qs: QuerySet[Conversation] | None = None
+) -> Conversation:
+    """Http404 unless the person is in the conversation; ChatPermissionDenied for a read-only room.
+    `qs` as in `check_view_conversation_permission`."""
+    conversation = check_view_conversation_permission(user, conversation_id, qs)
     # Visible is proven by the fetch above; what `can_send_in_conversation` adds is the room rule
     # (not asked again, to spare a query on every message sent).
     if conversation.kind == Conversation.Kind.ROOM and not can_post_in_group(user, conversation.group):

@@ -58,8 +58,10 @@ def presence_of(user_ids: Iterable[int]) -> dict[int, str]:
     return {uid: _state(values.get(_beat_key(uid)), values.get(_active_key(uid)), now) for uid in ids}
 
 
-def _announce_if_changed(user_id: int) -> str | None:
-    state = presence_of([user_id])[user_id]
+def _announce_if_changed(user_id: int, state: str | None = None) -> str | None:
+    """The new state when it differs from the one last announced (`state`: already known)."""
+    if state is None:
+        state = presence_of([user_id])[user_id]
     if cache.get(_announced_key(user_id)) == state:
         return None
     cache.set(_announced_key(user_id), state, timeout=_DAY)
@@ -106,9 +108,10 @@ def heartbeat(user_id: int) -> str | None:
 def activity(user_id: int, *, away: bool = False) -> str | None:
     """The person did something (or, with `away`, said they stepped away)."""
     now = time.time()
-    cache.set(_beat_key(user_id), now, timeout=_DAY)
     if away:
+        cache.set(_beat_key(user_id), now, timeout=_DAY)
         cache.delete(_active_key(user_id))
-    else:
-        cache.set(_active_key(user_id), now, timeout=_DAY)
-    return _announce_if_changed(user_id)
+        return _announce_if_changed(user_id)
+    # Both marks are now: online, known without reading them back (every chat send comes here).
+    cache.set_many({_beat_key(user_id): now, _active_key(user_id): now}, timeout=_DAY)
+    return _announce_if_changed(user_id, ONLINE)

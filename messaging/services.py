@@ -17,6 +17,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -295,10 +296,14 @@ def message_send(
     until a moderator approves it.
     """
     client_id = clean_client_id(client_id)
-    conversation = check_send_message_permission(sender, conversation_id)
-    existing = Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
-    if existing is not None:
-        return existing, False
+    # One query: the conversation through the gate, and the id of a message already sent with
+    # this client_id (a retry), which is returned as it is once the gate let the sender in.
+    sent_before = Message.objects.filter(sender_id=sender.pk, client_id=client_id).values("pk")[:1]
+    conversation = check_send_message_permission(
+        sender, conversation_id, Conversation.objects.annotate(sent_before_id=Subquery(sent_before))
+    )
+    if conversation.sent_before_id is not None:
+        return Message.objects.select_related("sender").get(pk=conversation.sent_before_id), False
     text = clean_body(body)
     screening = enforce_screening(text=text, scope=Scope.CHAT, author=sender, confirmed=bool(confirmed))
     if enforce_rate_limit:

@@ -127,6 +127,19 @@ class GuidelineAcceptance(models.Model):
     def __str__(self) -> str:
         return f"{self.user} accepted {self.version.number}"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from moderation.selectors import forget_write_state  # selectors import this module
+
+        forget_write_state(self.user_id)  # the write gate reads a cached state per person
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from moderation.selectors import forget_write_state
+
+        forget_write_state(self.user_id)
+        return result
+
 
 class PeopleToAccept(User):
     """Admin list of active people who have not accepted the current major version (CSV export)."""
@@ -378,6 +391,19 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from moderation.selectors import forget_write_state  # selectors import this module
+
+        forget_write_state(self.user_id)  # the write gate reads a cached state per person
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from moderation.selectors import forget_write_state
+
+        forget_write_state(self.user_id)
+        return result
 
     @property
     def is_active(self) -> bool:

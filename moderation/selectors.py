@@ -5,12 +5,14 @@ queue, decisions and the audit log. Each starts from the permission filters in p
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -154,12 +156,37 @@ def _active_suspensions(now: datetime.datetime) -> QuerySet[Suspension]:
     return Suspension.objects.filter(lifted_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
 
 
-def write_state(user: User) -> WriteState:
-    """The person's gate state, read fresh: at most one query (plus the cached current version)."""
-    current = current_guidelines()
-    if user is None or not user.is_authenticated:
-        return WriteState(current=current, accepted=None, suspension=None)
-    now = timezone.now()
+WRITE_STATE_CACHE_SECONDS = 300
+_WRITE_STATE_TOKEN_SECONDS = 86400
+
+
+def _write_state_keys(user_id: int) -> tuple[str, str]:
+    """The cached state of one person's gate, and the token that makes it valid."""
+    return f"moderation:write-state:{user_id}", f"moderation:write-state-token:{user_id}"
+
+
+def forget_write_state(user_id: int) -> None:
+    """Make every cached gate state of the person stale: now (this transaction reads its own
+    change) and again after the commit (a reader may have cached the old state in between).
+
+    Called by GuidelineAcceptance and Suspension on every save and delete (model methods)."""
+    state_key, token_key = _write_state_keys(user_id)
+
+    def renew() -> None:
+        # The state itself goes too: were the token evicted later, an entry cached before this
+        # change (under the token it had then, or none) must not become valid again.
+        cache.set(token_key, uuid.uuid4().hex, _WRITE_STATE_TOKEN_SECONDS)
+        cache.delete(state_key)
+
+    renew()
+    transaction.on_commit(renew)
+
+
+def _read_write_state(
+    user: User, now: datetime.datetime
+) -> tuple[tuple[int, int] | None, Suspension | None, datetime.datetime | None]:
+    """From the database, in one query: the newest accepted version number, the active
+    suspension, and when the next suspension that is not lifted starts (if any)."""
     newest = GuidelineAcceptance.objects.filter(
         user_id=OuterRef("pk"), version__published_at__isnull=False
     ).order_by("-version__major", "-version__minor")
@@ -173,12 +200,63 @@ def write_state(user: User) -> WriteState:
             suspension_id=Subquery(
                 _active_suspensions(now).filter(user_id=OuterRef("pk")).order_by("-ends_at").values("pk")[:1]
             ),
+            next_suspension_at=Subquery(
+                Suspension.objects.filter(user_id=OuterRef("pk"), lifted_at__isnull=True, starts_at__gt=now)
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
         )
-        .values("accepted_major", "accepted_minor", "suspension_id")
+        .values("accepted_major", "accepted_minor", "suspension_id", "next_suspension_at")
         .first()
-    ) or {"accepted_major": None, "accepted_minor": None, "suspension_id": None}
+    ) or {"accepted_major": None, "accepted_minor": None, "suspension_id": None, "next_suspension_at": None}
     accepted = (row["accepted_major"], row["accepted_minor"]) if row["accepted_major"] is not None else None
     suspension = Suspension.objects.get(pk=row["suspension_id"]) if row["suspension_id"] else None
+    return accepted, suspension, row["next_suspension_at"]
+
+
+def write_state(user: User) -> WriteState:
+    """The person's gate state: from the shared cache (one round trip, no query) when warm, else
+    one query (plus the cached current version).
+
+    The cached state is exact, not approximate: it is dropped by any save or delete of the
+    person's acceptances or suspensions (`forget_write_state`, also after the commit), by a new
+    current version, and at the moment it would change by itself (the suspension ends, or the
+    next one starts); in any case after WRITE_STATE_CACHE_SECONDS."""
+    if user is None or not user.is_authenticated:
+        return WriteState(current=current_guidelines(), accepted=None, suspension=None)
+    state_key, token_key = _write_state_keys(user.pk)
+    found = cache.get_many([CURRENT_GUIDELINES_CACHE_KEY, state_key, token_key])
+    cached_current = found.get(CURRENT_GUIDELINES_CACHE_KEY)
+    if cached_current is None:
+        current = current_guidelines()
+    else:
+        current = None if cached_current == _NONE else cached_current
+    current_pk = current.pk if current is not None else None
+    token = found.get(token_key)
+    now = timezone.now()
+    entry = found.get(state_key)
+    if (
+        entry is not None
+        and entry["token"] == token
+        and entry["current"] == current_pk
+        and entry["until"] > now
+    ):
+        return WriteState(current=current, accepted=entry["accepted"], suspension=entry["suspension"])
+    accepted, suspension, next_suspension_at = _read_write_state(user, now)
+    until = now + datetime.timedelta(seconds=WRITE_STATE_CACHE_SECONDS)
+    for moment in (suspension.ends_at if suspension else None, next_suspension_at):
+        if moment is not None and moment < until:
+            until = moment
+    seconds = (until - now).total_seconds()
+    if seconds >= 1:  # the token read before the query: a change committed since makes it stale
+        entry = {
+            "token": token,
+            "current": current_pk,
+            "until": until,
+            "accepted": accepted,
+            "suspension": suspension,
+        }
+        cache.set(state_key, entry, int(seconds))
     return WriteState(current=current, accepted=accepted, suspension=suspension)
 
 

@@ -75,7 +75,10 @@
       } catch (err) {
         return;
       }
-      if (frame && typeof frame.type === "string") emit(frame.type, frame);
+      if (!frame || typeof frame.type !== "string") return;
+      // Any frame may carry a nav badge's new count (chat: in `message.new`, one frame per message).
+      if (frame.nav_badge && typeof frame.nav_badge === "object") setNavBadge(frame.nav_badge);
+      emit(frame.type, frame);
     });
     ws.addEventListener("close", function (event) {
       clearInterval(heartbeat);
@@ -93,8 +96,9 @@
     });
   }
 
-  /* Nav badges: a feature sends {type: "nav.badge", url: "/chat/", count: 3} and the count
-   * shows on the nav entry linking to that URL. While the socket is down badges are cleared;
+  /* Nav badges: a feature sends {type: "nav.badge", url: "/chat/", count: 3} (or puts
+   * nav_badge: {url, count} in another frame) and the count shows on the nav entry linking to
+   * that URL. While the socket is down badges are cleared;
    * the server sends every non-zero count again when the socket is back. */
   function setNavBadge(frame) {
     if (typeof frame.url !== "string") return;

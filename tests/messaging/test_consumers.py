@@ -146,14 +146,37 @@ async def test_read_updates_own_tabs_badge_and_sends_a_receipt_in_direct_chats()
     ]
     stored = await sync_to_async(ReadState.objects.get)(user=ben, conversation=chat)
     assert stored.last_read_message_id == first.pk
-    # A new message from Ana bumps Ben's badge on every tab.
+    # A new message from Ana bumps Ben's badge on every tab, carried in the message's own frame.
     await sync_to_async(chat_message)(ana, chat, "three")
-    frames = await ws.frames(
-        ben_tab2, ws.including({"type": "nav.badge", "url": "/chat/", "count": 2}), background=()
-    )
-    assert {"type": "nav.badge", "url": "/chat/", "count": 2} in frames
+    for tab in (ben_tab1, ben_tab2):
+        frames = await ws.frames(tab, 1, background={"presence"})
+        assert [(f["type"], f.get("nav_badge")) for f in frames] == [
+            ("message.new", {"url": "/chat/", "count": 2})
+        ]
     assert last.pk
     await ws.close(ben_tab1, ben_tab2, ana_tab)
+
+
+async def test_message_new_carries_the_badge_one_frame_per_member_and_not_for_the_sender():
+    ana, ben = await _users(2)
+    chat = await sync_to_async(direct_chat)(ana, ben)
+    ana_tab, ben_tab = await ws.connect(ana, drain=True), await ws.connect(ben, drain=True)
+    for count, client_id in ((1, "b1"), (2, "b2")):
+        frame = {"type": "message.send", "conversation": chat.pk, "body": "hi", "client_id": client_id}
+        sent = await ws.send(ana_tab, frame, 2)
+        assert ws.types(sent) == ["ack", "message.new"]
+        assert "nav_badge" not in sent[1]  # the sender's own badge does not move
+        frames = await ws.frames(ben_tab, 1, background={"presence"})
+        assert ws.types(frames) == ["message.new"]  # no separate nav.badge frame
+        assert frames[0]["nav_badge"] == {"url": "/chat/", "count": count}
+        assert frames[0]["message"]["client_id"] == client_id
+    # Reading brings it back down (the nav.badge frame of a read, as before).
+    await ben_tab.send_json_to({"type": "read", "conversation": chat.pk, "up_to": frames[0]["message"]["id"]})
+    frames = await ws.frames(
+        ben_tab, ws.including({"type": "nav.badge", "url": "/chat/", "count": 0}), background={"presence"}
+    )
+    assert frames[-1] == {"type": "nav.badge", "url": "/chat/", "count": 0}
+    await ws.close(ana_tab, ben_tab)
 
 
 async def test_read_receipts_follow_the_site_policy_on_open_sockets(set_site_policy):
@@ -333,7 +356,13 @@ async def test_a_conversation_you_are_not_in_answers_exactly_like_a_missing_one(
     await ws.close(tab)
 
 
-async def test_leaving_a_group_stops_room_delivery_at_once_even_before_the_socket_is_told():
+# The recipient check carried in the broadcast (small audiences), and read by each server
+# process when the broadcast arrives (audiences above events.RECIPIENTS_INLINE_MAX).
+@pytest.mark.parametrize("inline_max", [100, 0])
+async def test_leaving_a_group_stops_room_delivery_at_once_even_before_the_socket_is_told(
+    inline_max, monkeypatch
+):
+    monkeypatch.setattr("messaging.events.RECIPIENTS_INLINE_MAX", inline_max)
     owner, member = await _users(2)
     group = await sync_to_async(interest_group)(owner, member)
     room = await sync_to_async(room_for_group)(group=group)
@@ -416,7 +445,9 @@ async def test_foreign_origin_is_refused():
     assert not connected
 
 
-async def test_deactivated_person_stops_receiving_at_once():
+@pytest.mark.parametrize("inline_max", [100, 0])
+async def test_deactivated_person_stops_receiving_at_once(inline_max, monkeypatch):
+    monkeypatch.setattr("messaging.events.RECIPIENTS_INLINE_MAX", inline_max)
     ana, ben = await _users(2)
     chat = await sync_to_async(group_chat)(ana, ben)
     ben_tab = await ws.connect(ben)

@@ -138,6 +138,29 @@ def test_message_send_stores_sanitised_html_and_is_idempotent_per_client_id():
     assert other.pk != message.pk
 
 
+def test_message_send_query_count_is_pinned(django_assert_num_queries):
+    """The gate and the retry check in one query, then the insert and two updates (conversation
+    activity, the sender's read mark); savepoint and release around them in a test."""
+    ana, ben, cid = UserFactory(), UserFactory(), UserFactory()
+    chat = group_chat(ana, ben, cid)
+    message_send(sender=ana, conversation_id=chat.pk, body="warm the caches", client_id="q0")
+    with django_assert_num_queries(6):
+        message_send(sender=ana, conversation_id=chat.pk, body="**hi**", client_id="q1")
+    with django_assert_num_queries(2):  # a retry: the same query, then the original message
+        _message, created = message_send(sender=ana, conversation_id=chat.pk, body="again", client_id="q1")
+    assert not created
+
+
+def test_message_send_retry_needs_the_conversation_still():
+    """A retry of a message sent before leaving answers like a missing conversation."""
+    ana, ben, cid = UserFactory(), UserFactory(), UserFactory()
+    chat = group_chat(ana, ben, cid)
+    message_send(sender=cid, conversation_id=chat.pk, body="hello", client_id="r1")
+    conversation_leave(user=cid, conversation_id=chat.pk)
+    with pytest.raises(Http404):
+        message_send(sender=cid, conversation_id=chat.pk, body="hello", client_id="r1")
+
+
 @pytest.mark.parametrize(
     ("body", "client_id", "code"),
     [

@@ -62,3 +62,23 @@ async def test_writing_frame_refused_while_suspended():
     await sync_to_async(services.suspension_lift)(suspension=suspension, moderator=moderator, reason="ok")
     assert (await ws.answer(socket, {"type": "test.write", "ref": "x"}))["type"] == "test.written"
     await socket.disconnect()
+
+
+async def test_gate_change_on_an_open_socket_applies_to_the_next_writing_frame():
+    """The gate's state is cached between frames; a suspension or a new major version made
+    while the socket is open (and its state cached) refuses the very next write."""
+    person = await _setup(accepted=True)
+    moderator = await sync_to_async(make_moderator)()
+    socket = await ws.connect(person)
+    for ref in (1, 2):  # the second one is answered from the cached state
+        answer = await ws.answer(socket, {"type": "test.write", "ref": ref})
+        assert answer == {"type": "test.written", "ref": ref}
+    suspension = await sync_to_async(services.person_suspend)(
+        person=person, moderator=moderator, days=1, reason="Spamming chats"
+    )
+    assert (await ws.answer(socket, {"type": "test.write", "ref": 3}))["code"] == "suspended"
+    await sync_to_async(services.suspension_lift)(suspension=suspension, moderator=moderator, reason="ok")
+    assert await ws.answer(socket, {"type": "test.write", "ref": 4}) == {"type": "test.written", "ref": 4}
+    await sync_to_async(publish)(body="## Be kind\n\nYes.\n", change="major")
+    assert (await ws.answer(socket, {"type": "test.write", "ref": 5}))["code"] == "guidelines_not_accepted"
+    await socket.disconnect()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from moderation import services
 from moderation.matching import PatternError, compile_rule, luhn_valid
@@ -19,11 +22,12 @@ from moderation.models import (
     Report,
     Rule,
     Scope,
+    Suspension,
 )
-from moderation.selectors import is_suspended, write_state
+from moderation.selectors import _write_state_keys, forget_write_state, is_suspended, write_state
 from notifications.models import Notification
 from tests.factories import UserFactory
-from tests.moderation.conftest import make_group, make_rule, publish
+from tests.moderation.conftest import make_group, make_moderator, make_rule, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -564,3 +568,61 @@ def test_migration_turns_stored_markdown_excerpts_into_plain_text(guidelines):
     migration.excerpts_to_plain_text(apps, None)
     old.refresh_from_db()
     assert old.excerpt == "I love Python & code"
+
+
+# --- The write gate's cached state (moderation.selectors.write_state) ----------------------------
+def test_write_state_cached_answers_without_a_query_and_follows_each_change(
+    guidelines, django_assert_num_queries
+):
+    person = UserFactory()
+    moderator = make_moderator()
+    assert write_state(person).blocked_code is None  # read once, cached
+    with django_assert_num_queries(0):
+        assert write_state(person).blocked_code is None
+    suspension = services.person_suspend(person=person, moderator=moderator, days=1, reason="Spam")
+    assert write_state(person).blocked_code == "suspended"
+    services.suspension_lift(suspension=suspension, moderator=moderator, reason="ok")
+    assert write_state(person).blocked_code is None
+    publish(summary="Second version.")  # a new major version: must accept again
+    assert write_state(person).blocked_code == "guidelines_not_accepted"
+    services.guidelines_accept(user=person)
+    assert write_state(person).blocked_code is None
+
+
+def test_write_state_cached_until_the_moment_it_changes_by_itself(guidelines, monkeypatch):
+    """A suspension that starts later (or ends) changes the state with no write to invalidate it."""
+    person = UserFactory()
+    suspension = services.person_suspend(person=person, moderator=make_moderator(), days=1, reason="Spam")
+    now = timezone.now()
+    Suspension.objects.filter(pk=suspension.pk).update(starts_at=now + timedelta(hours=1))
+    forget_write_state(person.pk)  # the update above bypassed the model's save()
+    assert write_state(person).blocked_code is None  # cached, but only until it starts
+    monkeypatch.setattr("moderation.selectors.timezone.now", lambda: now + timedelta(hours=1, seconds=1))
+    assert write_state(person).blocked_code == "suspended"  # cached, but only until it ends
+    monkeypatch.setattr("moderation.selectors.timezone.now", lambda: now + timedelta(days=2))
+    assert write_state(person).blocked_code is None
+
+
+def test_write_state_cache_ignores_a_state_read_before_a_change_committed(guidelines):
+    """A reader that cached the old state while a change was committing does not win: the
+    change renews the person's token after the commit, so that entry is never used."""
+    person = UserFactory()
+    assert write_state(person).blocked_code is None
+    state_key, _token_key = _write_state_keys(person.pk)
+    stale = cache.get(state_key)
+    suspension = services.person_suspend(person=person, moderator=make_moderator(), days=1, reason="Spam")
+    cache.set(state_key, stale, 300)  # the slow reader stores what it read before the commit
+    assert write_state(person).blocked_code == "suspended"
+    assert suspension.is_active
+
+
+def test_write_state_cache_survives_losing_the_token(guidelines):
+    """Were the person's token evicted from the cache after a change, the state cached before
+    the change must not become valid again: the change dropped that state too."""
+    person = UserFactory()
+    token_key = _write_state_keys(person.pk)[1]
+    cache.delete(token_key)  # no token (never set, or evicted)
+    assert write_state(person).blocked_code is None  # cached under no token
+    services.person_suspend(person=person, moderator=make_moderator(), days=1, reason="Spam")
+    cache.delete(token_key)  # the new token is evicted too
+    assert write_state(person).blocked_code == "suspended"
