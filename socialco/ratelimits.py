@@ -55,6 +55,11 @@ class RateLimitExceeded(Exception):
         super().__init__(self.message)
 
 
+# How long a window's count outlives the period it counts for (seconds of real time: the cache
+# expires keys by the wall clock, whatever clock the counting uses).
+EXPIRY_SLACK = 1
+
+
 def _key(action: str, user_id: int, limit: RateLimit, window: int) -> str:
     return f"ratelimit:{action}:{user_id}:{limit.seconds}:{window}"
 
@@ -85,7 +90,7 @@ def check_rate_limit(user, action: str, *, now: float | None = None) -> None:
     overlap = 1 - offset / limit.seconds  # share of the previous window still inside the period
     current_key = _key(action, user.pk, limit, window)
     previous = cache.get(_key(action, user.pk, limit, window - 1), 0)
-    current = _increment(current_key, timeout=2 * limit.seconds + 1)
+    current = _increment(current_key, timeout=2 * limit.seconds + EXPIRY_SLACK)
     if previous * overlap + current <= limit.count:
         return
     with contextlib.suppress(ValueError):  # the key expired meanwhile: nothing to take back
