@@ -152,6 +152,13 @@ class InvitationOutputSerializer(serializers.Serializer):
     inviter = GroupPersonSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
 
+    def to_representation(self, invitation):
+        data = super().to_representation(invitation)
+        # Empty while moderation holds or hides the description (selectors.user_invitations).
+        if getattr(invitation, "group_description_hidden", False):
+            data["group"]["description_html"] = ""
+        return data
+
 
 # Shared behaviour -------------------------------------------------------------------------
 class GroupsApiView(APIView):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from groups.models import Group, Invitation, JoinRequest, Membership
 from groups.permissions import (
@@ -120,11 +120,16 @@ def group_open_invitations(*, group: Group) -> QuerySet[Invitation]:
 
 
 def user_invitations(*, user: User) -> QuerySet[Invitation]:
-    """The user's own invitations inbox: each shows the group's name and description only."""
+    """The user's own invitations inbox: each shows the group's name and description only, and
+    `group_description_hidden` (moderation held or hid the description, as for the group page)."""
+    hidden = Group.objects.filter(pk=OuterRef("group_id")).annotate(hidden=hidden_from_viewer(user, Group))
     return (
         filter_visible_invitations(user)
         .select_related("group", "inviter")
-        .annotate(member_count=Count("group__memberships", distinct=True))
+        .annotate(
+            member_count=Count("group__memberships", distinct=True),
+            group_description_hidden=Exists(hidden.filter(hidden=True)),
+        )
         .order_by("-created_at", "-id")
     )
 

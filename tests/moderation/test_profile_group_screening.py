@@ -333,3 +333,22 @@ def test_hidden_or_held_profile_pronouns_left_out_of_the_directory(cast):
         assert ("xe/xem" in page) is sees
         listed = _api(viewer).get("/api/v1/people/?q=Pia").json()["results"]
         assert [p["pronouns"] for p in listed] == ["xe/xem" if sees else ""]
+
+
+def test_group_held_description_left_out_of_the_invitees_inbox(cast):
+    """An invitation shows the group's description; a held one only to its creator and moderators."""
+    from groups.services import invitation_create
+
+    author, other, moderator = cast["author"], cast["other"], cast["moderator"]
+    _rule("hold", "groups")
+    assert _create_page(author, description=DESCRIPTION, visibility="private").status_code == 302
+    group = Group.objects.get(name="Roadmap club")
+    assert _item(group).state == ModerationState.HELD
+    for invitee, sees in ((other, False), (moderator, True)):
+        invitation_create(actor=author, group=group, invitee=invitee)
+        page = _web(invitee).get("/groups/invitations/").content.decode()
+        assert "Roadmap club" in page
+        assert (TRIGGER in page) is sees
+        [listed] = _api(invitee).get("/api/v1/groups/invitations/").json()["results"]
+        assert listed["group"]["name"] == "Roadmap club"
+        assert (TRIGGER in listed["group"]["description_html"]) is sees
