@@ -107,7 +107,25 @@ class GuidelineVersion(models.Model):
         return f"{self.major}.{self.minor}" if self.major is not None else ""
 
 
-class GuidelineAcceptance(models.Model):
+class WriteStateRow:
+    """A row the write gate's cached per-person state is read from (moderation.selectors.
+    write_state): every save and delete makes that person's cached state stale."""
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from moderation.selectors import forget_write_state  # selectors import this module
+
+        forget_write_state(self.user_id)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from moderation.selectors import forget_write_state
+
+        forget_write_state(self.user_id)
+        return result
+
+
+class GuidelineAcceptance(WriteStateRow, models.Model):
     """Who accepted (or, for a minor version, acknowledged) which version, and when."""
 
     user = models.ForeignKey(
@@ -126,19 +144,6 @@ class GuidelineAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} accepted {self.version.number}"
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        from moderation.selectors import forget_write_state  # selectors import this module
-
-        forget_write_state(self.user_id)  # the write gate reads a cached state per person
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        from moderation.selectors import forget_write_state
-
-        forget_write_state(self.user_id)
-        return result
 
 
 class PeopleToAccept(User):
@@ -369,7 +374,7 @@ class Decision(models.Model):
         return self.action in self.APPEALABLE
 
 
-class Suspension(models.Model):
+class Suspension(WriteStateRow, models.Model):
     """While active, the person can read but not write anywhere (pages, API, socket)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions")
@@ -391,19 +396,6 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} until {self.ends_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        from moderation.selectors import forget_write_state  # selectors import this module
-
-        forget_write_state(self.user_id)  # the write gate reads a cached state per person
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        from moderation.selectors import forget_write_state
-
-        forget_write_state(self.user_id)
-        return result
 
     @property
     def is_active(self) -> bool:
