@@ -319,7 +319,7 @@ async def deliver(consumer: RealtimeConsumer, message: dict[str, Any]) -> None:
         await consumer.send(text_data=_with_nav_badge(text, consumer.chat_unread_total))
         return
     await consumer.send(text_data=text)
-    if event["type"] in ("message.removed", "message.restored"):  # moderation: count again
+    if event["type"] in ("message.deleted", "message.removed", "message.restored"):  # count again
         consumer.chat_unread_total = await database_sync_to_async(unread_total)(user)
         await consumer.send_event(_nav_badge(consumer.chat_unread_total))
 

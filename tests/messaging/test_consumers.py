@@ -232,6 +232,25 @@ async def test_edit_and_delete_reach_everyone_within_the_window_only():
     await ws.close(ana_tab, ben_tab)
 
 
+async def test_a_deleted_unread_message_leaves_the_badge_of_every_tab():
+    ana, ben = await _users(2)
+    chat = await sync_to_async(direct_chat)(ana, ben)
+    ana_tab = await ws.connect(ana, drain=True)
+    ben_tabs = [await ws.connect(ben, drain=True), await ws.connect(ben, drain=True)]
+    frame = {"type": "message.send", "conversation": chat.pk, "body": "oops", "client_id": "d1"}
+    [_ack, sent] = await ws.send(ana_tab, frame, 2)
+    for tab in ben_tabs:
+        [new] = await ws.frames(tab, 1, background={"presence"})
+        assert new["nav_badge"] == {"url": "/chat/", "count": 1}
+    await ws.send(ana_tab, {"type": "message.delete", "id": sent["message"]["id"]}, 2)
+    badge = {"type": "nav.badge", "url": "/chat/", "count": 0}
+    for tab in ben_tabs:
+        frames = await ws.frames(tab, ws.including(badge), background={"presence"})
+        assert ws.types(frames) == ["message.deleted", "nav.badge"]
+        assert frames[-1] == badge
+    await ws.close(ana_tab, *ben_tabs)
+
+
 @pytest.mark.parametrize(
     ("frame", "code"),
     [
