@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -369,4 +371,25 @@ def restore_backup(directory: Path, *, using: str = "default") -> BackupSummary:
             if tables.get(name) != manifest["tables"].get(name)
         )
         raise BackupError(f"restored row counts differ from the backup in: {', '.join(differing[:10])}")
+    forget_cached_state()
     return BackupSummary(directory, engine, tables, len(manifest["media"]), media_bytes)
+
+
+def forget_cached_state() -> None:
+    """Drop everything the caches hold about the database that was there before the restore:
+    sessions (a cached session names a user id, which may now be someone else), the site policy,
+    the guidelines and each person's write-gate state, rendered cards. A shared Redis loses only
+    this site's cache keys (its KEY_PREFIX), not other sites' keys or the channel layer's."""
+    for cache in caches.all():
+        if not isinstance(cache, RedisCache):
+            cache.clear()  # in this process only (local memory): nothing else to reach
+            continue
+        client = cache._cache.get_client(write=True)
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=cache.make_key("*"), count=1000):
+            batch.append(key)
+            if len(batch) == 500:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)

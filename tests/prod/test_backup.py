@@ -118,3 +118,25 @@ def test_unfinished_backup_is_refused(instances, tmp_path):
 
     assert result.returncode == 1
     assert "manifest.json" in result.stderr
+
+
+def test_restore_forgets_this_sites_cached_state_and_nothing_else():
+    """After a restore nothing cached from the database that was there before may be served
+    (a cached session names a user id); in a shared Redis other sites' keys stay."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    from socialco.backups import forget_cached_state
+
+    cache.set_many({f"session-{n}": f"user {n}" for n in range(1200)})  # more than one batch
+    elsewhere = cache._cache.get_client(write=True) if isinstance(cache, RedisCache) else None
+    if elsewhere is not None:
+        elsewhere.set("another-site:1:policy", b"kept")
+    try:
+        forget_cached_state()
+        assert cache.get_many([f"session-{n}" for n in range(1200)]) == {}
+        if elsewhere is not None:
+            assert elsewhere.get("another-site:1:policy") == b"kept"
+    finally:
+        if elsewhere is not None:
+            elsewhere.delete("another-site:1:policy")
