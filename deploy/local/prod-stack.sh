@@ -136,6 +136,26 @@ pg_root() {
     fi
 }
 
+# A cluster under /var/tmp outlives the state folder it serves. A new state folder at the same
+# path (a fresh clone where an old one was) must not inherit its database: the uploaded files
+# that database names went with the old folder. The state folder keeps a random id, the cluster
+# a copy; a cluster with another id (or none) is stopped and discarded.
+claim_pg_root() {
+    local bin="$1" root="$2" id_file="$STATE/postgres-cluster-id"
+    [ "$root" = "$STATE/postgres" ] && return 0
+    [ -s "$id_file" ] || (umask 077 && random_secret >"$id_file")
+    if [ -e "$root" ] && ! cmp -s "$id_file" "$root/state-id"; then
+        say "discarding the PostgreSQL cluster an earlier state folder at this path left in $root"
+        if [ -s "$root/data/postmaster.pid" ]; then
+            as_pg "$bin/pg_ctl" --pgdata="$root/data" --mode=immediate --wait --timeout=60 stop \
+                >/dev/null 2>&1 || true
+        fi
+        rm -rf "$root"
+    fi
+    mkdir -p "$root"
+    cp "$id_file" "$root/state-id"
+}
+
 start_postgres() {
     local bin root data sockets user
     bin="$(pg_bin)"
@@ -143,6 +163,7 @@ start_postgres() {
     data="$root/data"
     sockets="$root/run"
     user="$(pg_user)"
+    claim_pg_root "$bin" "$root"
     mkdir -p "$root" "$sockets" "$STATE/secrets"
     chmod 700 "$STATE/secrets"
     if [ "$(id -u)" -eq 0 ]; then
@@ -440,13 +461,16 @@ cmd_status() {
     fi
 }
 
-case "${1:-}" in
-start) cmd_start ;;
-services) cmd_services ;;
-stop) cmd_stop ;;
-status) cmd_status ;;
-*)
-    echo "usage: $0 start|services|stop|status" >&2
-    exit 2
-    ;;
-esac
+# Sourced (by tests of its functions), it only defines them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    case "${1:-}" in
+    start) cmd_start ;;
+    services) cmd_services ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    *)
+        echo "usage: $0 start|services|stop|status" >&2
+        exit 2
+        ;;
+    esac
+fi
