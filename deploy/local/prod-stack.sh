@@ -125,7 +125,8 @@ as_pg() {
 }
 
 # The cluster lives in var/prod/postgres when its owner can reach that folder, otherwise in a
-# folder of its own under /var/tmp named after this checkout (e.g. a checkout under /root).
+# folder of its own under /var/tmp named after this checkout (e.g. a checkout under /root),
+# claimed by the state folder (claim_pg_root).
 pg_root() {
     local wanted="$STATE/postgres"
     mkdir -p "$STATE"
