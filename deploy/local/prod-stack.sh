@@ -140,12 +140,15 @@ pg_root() {
 # A cluster under /var/tmp outlives the state folder it serves. A new state folder at the same
 # path (a fresh clone where an old one was) must not inherit its database: the uploaded files
 # that database names went with the old folder. The state folder keeps a random id, the cluster
-# a copy; a cluster with another id (or none) is stopped and discarded.
+# a copy; a cluster with another id is stopped and discarded. One with no id yet (made before
+# clusters were claimed) is kept if this state folder already holds its password, and discarded
+# if the state folder is new.
 claim_pg_root() {
     local bin="$1" root="$2" id_file="$STATE/postgres-cluster-id"
     [ "$root" = "$STATE/postgres" ] && return 0
     [ -s "$id_file" ] || (umask 077 && random_secret >"$id_file")
-    if [ -e "$root" ] && ! cmp -s "$id_file" "$root/state-id"; then
+    if [ -e "$root" ] && ! cmp -s "$id_file" "$root/state-id" &&
+        { [ -e "$root/state-id" ] || [ ! -s "$STATE/secrets/db-password" ]; }; then
         say "discarding the PostgreSQL cluster an earlier state folder at this path left in $root"
         if [ -s "$root/data/postmaster.pid" ]; then
             as_pg "$bin/pg_ctl" --pgdata="$root/data" --mode=immediate --wait --timeout=60 stop \

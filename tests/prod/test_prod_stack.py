@@ -75,3 +75,22 @@ def test_a_cluster_inside_the_state_folder_is_left_alone(tmp_path):
 
     assert marker.exists()
     assert not (state / "postgres-cluster-id").exists()
+
+
+def test_an_unclaimed_cluster_of_this_same_state_folder_is_adopted(tmp_path):
+    """A cluster made before clusters were claimed, by a state folder that still holds its
+    password: someone's `make prod-run` database survives the upgrade."""
+    state, cluster = tmp_path / "state", tmp_path / "var-tmp" / "postgres"
+    (state / "secrets").mkdir(parents=True)
+    (state / "secrets" / "db-password").write_text("secret\n")
+    marker = leftover(cluster)
+
+    claim(state, cluster)
+
+    assert marker.exists()
+    assert (cluster / "state-id").read_text() == (state / "postgres-cluster-id").read_text()
+    # ...and from now on it is claimed: a recreated state folder discards it.
+    shutil.rmtree(state)
+    state.mkdir()
+    claim(state, cluster)
+    assert not marker.exists()
